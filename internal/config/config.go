@@ -1,0 +1,270 @@
+// Package config is the indexer's command-line configuration: one Config shared by every
+// subcommand, the flags that fill it, their environment-variable fallbacks, validation with
+// errors that name the offending flag, and the logger.
+//
+// Precedence, lowest first: Default(), then the environment (ApplyEnv), then the command line.
+// A subcommand binds only the flag groups it uses (DatabaseFlags, ChainFlags, ...), and only the
+// environment variables of bound flags are read, so a stray variable cannot fail a command that
+// does not use it.
+package config
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"go.uber.org/zap/zapcore"
+)
+
+// Config is the configuration of every indexer subcommand.
+type Config struct {
+	// Chains are the chains to index, each a built-in name or a chain id (--chain, CHAIN).
+	Chains []string
+	// RPCURLs are the JSON-RPC endpoints, several for failover (--rpc-url, RPC_URL).
+	RPCURLs []string
+	// DatabaseURL is the PostgreSQL connection string (--database-url, DATABASE_URL).
+	DatabaseURL string
+	// Schema is the PostgreSQL schema of the indexer's tables (--schema, DB_SCHEMA).
+	Schema string
+	// ValkeyURL is the Valkey/Redis URL; empty means nothing is published (--valkey-url,
+	// VALKEY_URL, REDIS_URL).
+	ValkeyURL string
+	// KeyPrefix prefixes every Valkey key and channel (--key-prefix, KEY_PREFIX).
+	KeyPrefix string
+	// FromBlock overrides the first block to index; nil means the cursor or the chain's start.
+	FromBlock *uint64
+	// Confirmations is how many blocks below the head the indexer stays (--confirmations,
+	// CONFIRMATIONS).
+	Confirmations uint64
+	// HTTPAddr is the listen address of /metrics, /healthz and /readyz; empty disables the
+	// server (--http-addr, HTTP_ADDR).
+	HTTPAddr string
+	// ChainID selects a custom deployment together with the registry addresses below.
+	ChainID uint64
+	// IdentityRegistry, ReputationRegistry and ValidationRegistry are the registry addresses
+	// of a custom deployment (or overrides of a built-in one).
+	IdentityRegistry   string
+	ReputationRegistry string
+	ValidationRegistry string
+	// AllowDeepReorg lets the indexer roll back a reorg deeper than the finality depth instead
+	// of halting.
+	AllowDeepReorg bool
+	// LogFormat is "auto" (console on a terminal, else JSON), "json" or "console".
+	LogFormat string
+	// LogLevel is a zap level: debug, info, warn, error.
+	LogLevel string
+}
+
+// Default returns the built-in defaults.
+func Default() Config {
+	return Config{
+		Schema:    "public",
+		KeyPrefix: "erc8004:",
+		HTTPAddr:  "127.0.0.1:9090",
+		LogFormat: "auto",
+		LogLevel:  "info",
+	}
+}
+
+// envVars maps a flag name to the environment variables it falls back to, first one set wins.
+var envVars = map[string][]string{
+	"chain":         {"CHAIN"},
+	"rpc-url":       {"RPC_URL"},
+	"database-url":  {"DATABASE_URL"},
+	"schema":        {"DB_SCHEMA"},
+	"valkey-url":    {"VALKEY_URL", "REDIS_URL"},
+	"key-prefix":    {"KEY_PREFIX"},
+	"confirmations": {"CONFIRMATIONS"},
+	"http-addr":     {"HTTP_ADDR"},
+}
+
+// usage appends the flag's environment variables to its help text.
+func usage(name, text string) string {
+	if env := envVars[name]; len(env) > 0 {
+		return text + " [" + strings.Join(env, ", ") + "]"
+	}
+	return text
+}
+
+// DatabaseFlags binds --database-url and --schema.
+func (c *Config) DatabaseFlags(fs *flag.FlagSet) {
+	fs.StringVar(&c.DatabaseURL, "database-url", c.DatabaseURL, usage("database-url", "PostgreSQL connection `url`"))
+	fs.StringVar(&c.Schema, "schema", c.Schema, usage("schema", "PostgreSQL `schema` of the indexer's tables"))
+}
+
+// ChainFlags binds the chain selection: --chain, --rpc-url, and --chain-id with the registry
+// addresses of a custom deployment.
+func (c *Config) ChainFlags(fs *flag.FlagSet) {
+	fs.Var(&listValue{p: &c.Chains}, "chain", usage("chain",
+		"`chain` to index: "+strings.Join(ChainNames(), ", ")+" or a chain id (repeatable, comma-separated)"))
+	fs.Var(&listValue{p: &c.RPCURLs}, "rpc-url", usage("rpc-url",
+		"JSON-RPC endpoint `url`, http(s) or ws(s) (repeatable for failover, comma-separated)"))
+	fs.Var(uintValue{&c.ChainID}, "chain-id", "chain `id` of a custom deployment (needs a registry address unless built in)")
+	fs.StringVar(&c.IdentityRegistry, "identity-registry", c.IdentityRegistry, "Identity registry `address` of a custom deployment")
+	fs.StringVar(&c.ReputationRegistry, "reputation-registry", c.ReputationRegistry, "Reputation registry `address` of a custom deployment")
+	fs.StringVar(&c.ValidationRegistry, "validation-registry", c.ValidationRegistry, "Validation registry `address` of a custom deployment")
+}
+
+// IndexFlags binds how far and how carefully to index: --from-block, --confirmations,
+// --allow-deep-reorg.
+func (c *Config) IndexFlags(fs *flag.FlagSet) {
+	fs.Var(optUintValue{&c.FromBlock}, "from-block", "first `block` to index (default: the cursor, else the chain's start block)")
+	fs.Var(uintValue{&c.Confirmations}, "confirmations", usage("confirmations", "stay this many `blocks` behind the head"))
+	fs.BoolVar(&c.AllowDeepReorg, "allow-deep-reorg", c.AllowDeepReorg, "roll back a reorg deeper than the finality depth instead of halting")
+}
+
+// ValkeyFlags binds --valkey-url and --key-prefix.
+func (c *Config) ValkeyFlags(fs *flag.FlagSet) {
+	fs.StringVar(&c.ValkeyURL, "valkey-url", c.ValkeyURL, usage("valkey-url", "Valkey/Redis `url`; empty: publish nothing"))
+	fs.StringVar(&c.KeyPrefix, "key-prefix", c.KeyPrefix, usage("key-prefix", "`prefix` of every Valkey key and channel"))
+}
+
+// HTTPFlags binds --http-addr.
+func (c *Config) HTTPFlags(fs *flag.FlagSet) {
+	fs.StringVar(&c.HTTPAddr, "http-addr", c.HTTPAddr, usage("http-addr", "listen `address` of /metrics, /healthz, /readyz; empty: no server"))
+}
+
+// LogFlags binds --log-format and --log-level.
+func (c *Config) LogFlags(fs *flag.FlagSet) {
+	fs.StringVar(&c.LogFormat, "log-format", c.LogFormat, "log `format`: auto (console on a terminal, else json), json, console")
+	fs.StringVar(&c.LogLevel, "log-level", c.LogLevel, "log `level`: debug, info, warn, error")
+}
+
+// ApplyEnv sets every flag bound in fs that is still at its default from its environment
+// variables (see the [VARS] in each flag's help). Call it after binding and before fs.Parse, so
+// the command line wins. An unparsable value is a *FieldError naming the variable.
+func ApplyEnv(fs *flag.FlagSet, getenv func(string) string) error {
+	var err error
+	fs.VisitAll(func(f *flag.Flag) {
+		if err != nil {
+			return
+		}
+		for _, env := range envVars[f.Name] {
+			v := getenv(env)
+			if v == "" {
+				continue
+			}
+			if serr := f.Value.Set(v); serr != nil {
+				err = newFieldError(f.Name, v, fmt.Sprintf("%v (from %s)", serr, env))
+				return
+			}
+			// A repeatable flag given on the command line replaces the environment's list
+			// rather than adding to it.
+			if l, ok := f.Value.(*listValue); ok {
+				l.set = false
+			}
+			return
+		}
+	})
+	return err
+}
+
+// listValue is a repeatable flag whose values may also be comma-separated.
+type listValue struct {
+	p   *[]string
+	set bool // set on the first Set, so the first value replaces the default list
+}
+
+func (l *listValue) String() string {
+	if l == nil || l.p == nil {
+		return ""
+	}
+	return strings.Join(*l.p, ",")
+}
+
+func (l *listValue) Set(v string) error {
+	if !l.set {
+		*l.p = nil
+		l.set = true
+	}
+	for part := range strings.SplitSeq(v, ",") {
+		if part = strings.TrimSpace(part); part != "" {
+			*l.p = append(*l.p, part)
+		}
+	}
+	return nil
+}
+
+var errNotUint = errors.New("must be a non-negative integer")
+
+func parseUint(v string) (uint64, error) {
+	n, err := strconv.ParseUint(strings.TrimSpace(v), 10, 64)
+	if err != nil {
+		return 0, errNotUint
+	}
+	return n, nil
+}
+
+// uintValue is a uint64 flag with a readable parse error.
+type uintValue struct{ p *uint64 }
+
+func (u uintValue) String() string {
+	if u.p == nil || *u.p == 0 {
+		return ""
+	}
+	return strconv.FormatUint(*u.p, 10)
+}
+
+func (u uintValue) Set(v string) error {
+	n, err := parseUint(v)
+	if err != nil {
+		return err
+	}
+	*u.p = n
+	return nil
+}
+
+// optUintValue is a uint64 flag that distinguishes "not given" (nil) from 0.
+type optUintValue struct{ p **uint64 }
+
+func (o optUintValue) String() string {
+	if o.p == nil || *o.p == nil {
+		return ""
+	}
+	return strconv.FormatUint(**o.p, 10)
+}
+
+func (o optUintValue) Set(v string) error {
+	n, err := parseUint(v)
+	if err != nil {
+		return err
+	}
+	*o.p = &n
+	return nil
+}
+
+// MarshalLogObject logs the configuration with every secret-bearing URL redacted, so that
+// zap.Object("config", cfg) is safe.
+func (c Config) MarshalLogObject(enc zapcore.ObjectEncoder) error {
+	redacted := func(urls []string) []string {
+		out := make([]string, len(urls))
+		for i, u := range urls {
+			out[i] = RedactURL(u)
+		}
+		return out
+	}
+	enc.AddString("chains", strings.Join(c.Chains, ","))
+	enc.AddString("rpc_urls", strings.Join(redacted(c.RPCURLs), ","))
+	enc.AddString("database_url", RedactURL(c.DatabaseURL))
+	enc.AddString("schema", c.Schema)
+	enc.AddString("valkey_url", RedactURL(c.ValkeyURL))
+	enc.AddString("key_prefix", c.KeyPrefix)
+	if c.FromBlock != nil {
+		enc.AddUint64("from_block", *c.FromBlock)
+	}
+	enc.AddUint64("confirmations", c.Confirmations)
+	enc.AddString("http_addr", c.HTTPAddr)
+	if c.ChainID != 0 {
+		enc.AddUint64("chain_id", c.ChainID)
+	}
+	for k, v := range map[string]string{"identity_registry": c.IdentityRegistry,
+		"reputation_registry": c.ReputationRegistry, "validation_registry": c.ValidationRegistry} {
+		if v != "" {
+			enc.AddString(k, v)
+		}
+	}
+	enc.AddBool("allow_deep_reorg", c.AllowDeepReorg)
+	return nil
+}

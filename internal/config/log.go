@@ -1,0 +1,59 @@
+package config
+
+import (
+	"fmt"
+	"os"
+
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+)
+
+// Logger builds the process logger from LogFormat and LogLevel, writing to stderr.
+func (c *Config) Logger() (*zap.Logger, error) {
+	return NewLogger(os.Stderr, c.LogFormat, c.LogLevel)
+}
+
+// NewLogger returns a logger writing to w. Format "json" writes one JSON object per line (for
+// log collectors), "console" a human-readable line, and "auto" chooses console when w is a
+// terminal and JSON otherwise. Level is a zap level name.
+//
+// The logger has no way to know what is secret: log configuration with zap.Object("config", cfg)
+// (Config redacts its URLs) and URLs with RedactURL, never raw.
+func NewLogger(w *os.File, format, level string) (*zap.Logger, error) {
+	lvl, err := zapcore.ParseLevel(level)
+	if err != nil {
+		return nil, fmt.Errorf("build logger: %w", err)
+	}
+	if format == "auto" {
+		format = "json"
+		if isTerminal(w) {
+			format = "console"
+		}
+	}
+	encCfg := zap.NewProductionEncoderConfig()
+	encCfg.EncodeTime = zapcore.RFC3339NanoTimeEncoder
+	encCfg.EncodeDuration = zapcore.StringDurationEncoder
+	var enc zapcore.Encoder
+	switch format {
+	case "json":
+		enc = zapcore.NewJSONEncoder(encCfg)
+	case "console":
+		encCfg.EncodeTime = zapcore.TimeEncoderOfLayout("15:04:05.000")
+		encCfg.EncodeLevel = zapcore.CapitalLevelEncoder
+		if isTerminal(w) {
+			encCfg.EncodeLevel = zapcore.CapitalColorLevelEncoder
+		}
+		enc = zapcore.NewConsoleEncoder(encCfg)
+	default:
+		return nil, fmt.Errorf("build logger: unknown format %q", format)
+	}
+	sink := zapcore.Lock(w)
+	return zap.New(zapcore.NewCore(enc, sink, lvl), zap.ErrorOutput(sink)), nil
+}
+
+// isTerminal reports whether f is a character device, which is how a terminal looks without
+// reaching for ioctls (/dev/null is one too; console output there harms nobody).
+func isTerminal(f *os.File) bool {
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}

@@ -1,0 +1,213 @@
+package config
+
+import (
+	"fmt"
+	"net"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/redis/go-redis/v9"
+	"go.uber.org/zap/zapcore"
+)
+
+// FieldError is a configuration value that cannot be used. Field is the flag name (without
+// dashes), Value the offending value with any password masked, Msg what is wrong with it.
+type FieldError struct {
+	Field string
+	Value string
+	Msg   string
+}
+
+// newFieldError builds a FieldError, masking any secret in the value and the message.
+func newFieldError(field, value, msg string) *FieldError {
+	return &FieldError{Field: field, Value: RedactURL(value), Msg: redactIn(msg, value)}
+}
+
+// Error reads `invalid --field "value": msg`, or `--field msg` when there is no value.
+func (e *FieldError) Error() string {
+	if e.Value == "" {
+		return fmt.Sprintf("--%s %s", e.Field, e.Msg)
+	}
+	return fmt.Sprintf("invalid --%s %q: %s", e.Field, RedactURL(e.Value), e.Msg)
+}
+
+var (
+	schemaRe  = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]{0,62}$`)
+	addressRe = regexp.MustCompile(`^0x[0-9a-fA-F]{40}$`)
+	// parseQuoteRe matches pgconn's "cannot parse `<conn string>`: " prefix.
+	parseQuoteRe = regexp.MustCompile("^cannot parse `[^`]*`: ")
+)
+
+// Validate checks that every value is well formed, returning the first problem as a
+// *FieldError. Whether a value is needed at all depends on the subcommand: see Require.
+func (c *Config) Validate() error {
+	if !schemaRe.MatchString(c.Schema) {
+		return newFieldError("schema", c.Schema, "must be 1-63 letters, digits or _, not starting with a digit")
+	}
+	if c.DatabaseURL != "" {
+		if _, err := pgconn.ParseConfig(c.DatabaseURL); err != nil {
+			// pgconn quotes the whole string back (redacted); the field error shows it already.
+			msg := parseQuoteRe.ReplaceAllString(err.Error(), "")
+			return newFieldError("database-url", c.DatabaseURL, "not a PostgreSQL connection string: "+msg)
+		}
+	}
+	if c.ValkeyURL != "" {
+		if _, err := redis.ParseURL(c.ValkeyURL); err != nil {
+			return newFieldError("valkey-url", c.ValkeyURL, "not a redis:// or rediss:// URL: "+err.Error())
+		}
+	}
+	if c.KeyPrefix == "" {
+		return newFieldError("key-prefix", "", "must not be empty")
+	}
+	for _, raw := range c.RPCURLs {
+		u, err := url.Parse(raw)
+		if err != nil || u.Host == "" {
+			return newFieldError("rpc-url", raw, "not an http(s):// or ws(s):// URL")
+		}
+		switch u.Scheme {
+		case "http", "https", "ws", "wss":
+		default:
+			return newFieldError("rpc-url", raw, "scheme must be http, https, ws or wss")
+		}
+	}
+	for _, ch := range c.Chains {
+		if _, ok := LookupChain(ch); ok {
+			continue
+		}
+		if _, err := strconv.ParseUint(ch, 10, 64); err != nil {
+			return newFieldError("chain", ch, "unknown chain; use a chain id or one of "+strings.Join(ChainNames(), ", "))
+		}
+	}
+	for _, r := range []struct{ field, addr string }{
+		{"identity-registry", c.IdentityRegistry},
+		{"reputation-registry", c.ReputationRegistry},
+		{"validation-registry", c.ValidationRegistry},
+	} {
+		if r.addr != "" && !addressRe.MatchString(r.addr) {
+			return newFieldError(r.field, r.addr, "not a 0x-prefixed 20-byte hex address")
+		}
+	}
+	if c.ChainID != 0 && c.IdentityRegistry == "" && c.ReputationRegistry == "" && c.ValidationRegistry == "" {
+		if _, ok := LookupChain(strconv.FormatUint(c.ChainID, 10)); !ok {
+			return newFieldError("chain-id", strconv.FormatUint(c.ChainID, 10),
+				"has no built-in deployment: give at least one of --identity-registry, --reputation-registry, --validation-registry")
+		}
+	}
+	if c.HTTPAddr != "" {
+		_, port, err := net.SplitHostPort(c.HTTPAddr)
+		if err != nil {
+			return newFieldError("http-addr", c.HTTPAddr, "not host:port")
+		}
+		if _, err := strconv.ParseUint(port, 10, 16); err != nil {
+			return newFieldError("http-addr", c.HTTPAddr, "port must be a number from 0 to 65535")
+		}
+	}
+	switch c.LogFormat {
+	case "auto", "json", "console":
+	default:
+		return newFieldError("log-format", c.LogFormat, "must be auto, json or console")
+	}
+	if _, err := zapcore.ParseLevel(c.LogLevel); err != nil {
+		return newFieldError("log-level", c.LogLevel, "must be debug, info, warn or error")
+	}
+	return nil
+}
+
+// Require returns a *FieldError for the first of the named flags that has no value (neither
+// from the command line nor from the environment). Names are flag names without dashes:
+// "database-url", "rpc-url", "chain" (satisfied by --chain or --chain-id), "valkey-url".
+// An unknown name is a programming error and panics.
+func (c *Config) Require(flags ...string) error {
+	for _, name := range flags {
+		var missing bool
+		switch name {
+		case "database-url":
+			missing = c.DatabaseURL == ""
+		case "rpc-url":
+			missing = len(c.RPCURLs) == 0
+		case "chain":
+			missing = len(c.Chains) == 0 && c.ChainID == 0
+		case "valkey-url":
+			missing = c.ValkeyURL == ""
+		default:
+			panic(fmt.Sprintf("config: Require(%q): unknown flag", name))
+		}
+		if missing {
+			msg := "is required"
+			if env := envVars[name]; len(env) > 0 {
+				msg += " (or set " + strings.Join(env, " or ") + ")"
+			}
+			return &FieldError{Field: name, Msg: msg}
+		}
+	}
+	return nil
+}
+
+// mask replaces a secret in redacted output.
+const mask = "xxxxx"
+
+// secretParams are query parameters or keywords whose value is a secret.
+var secretParams = map[string]bool{
+	"password": true, "sslpassword": true, "pass": true, "secret": true, "token": true,
+	"access_token": true, "apikey": true, "api_key": true, "key": true,
+}
+
+var (
+	// userinfoRe matches "scheme://user:password@" anywhere in a text, for strings url.Parse
+	// rejects (a bad port, say) and for error messages that quote a URL.
+	userinfoRe = regexp.MustCompile(`(?i)([a-z][a-z0-9+.-]*://[^/@:\s]*:)[^@\s]*@`)
+	// keywordRe matches password=... in a keyword/value connection string, quoted or not.
+	keywordRe = regexp.MustCompile(`(?i)\b((?:ssl)?password\s*=\s*)('(?:[^'\\]|\\.)*'|[^\s]+)`)
+)
+
+// RedactURL masks the secrets of a connection string for logs and messages: the password of a
+// URL's user info, secret-looking query parameters (password, token, key, ...) and the password
+// of a keyword/value PostgreSQL string. Anything else is returned unchanged. Secrets embedded in
+// an RPC URL's path (some providers put the API key there) cannot be told apart and are kept.
+func RedactURL(s string) string {
+	if u, err := url.Parse(s); err == nil && u.Scheme != "" && u.Opaque == "" {
+		if u.User != nil {
+			if _, ok := u.User.Password(); ok {
+				u.User = url.UserPassword(u.User.Username(), mask)
+			}
+		}
+		if u.RawQuery != "" {
+			parts := strings.Split(u.RawQuery, "&")
+			for i, p := range parts {
+				k, _, _ := strings.Cut(p, "=")
+				if secretParams[strings.ToLower(k)] {
+					parts[i] = k + "=" + mask
+				}
+			}
+			u.RawQuery = strings.Join(parts, "&")
+		}
+		return u.String()
+	}
+	s = userinfoRe.ReplaceAllString(s, "${1}"+mask+"@")
+	return keywordRe.ReplaceAllString(s, "${1}"+mask)
+}
+
+// redactIn masks in text (typically a parser's error message) the password found in raw, in
+// case the message quotes it in some form RedactURL does not recognise.
+func redactIn(text, raw string) string {
+	var secrets []string
+	if m := userinfoRe.FindStringSubmatchIndex(raw); m != nil {
+		secrets = append(secrets, raw[m[3]:m[1]-1])
+	}
+	if m := keywordRe.FindStringSubmatch(raw); m != nil {
+		secrets = append(secrets, strings.Trim(m[2], "'"))
+	}
+	for _, sec := range secrets {
+		if sec == "" {
+			continue
+		}
+		text = strings.ReplaceAll(text, sec, mask)
+		if un, err := url.PathUnescape(sec); err == nil && un != "" {
+			text = strings.ReplaceAll(text, un, mask)
+		}
+	}
+	return RedactURL(text)
+}

@@ -42,7 +42,6 @@ CREATE TABLE erc8004_agents (
     agent_id            numeric(78,0) NOT NULL,
     owner               text          NOT NULL,
     agent_uri           text          NOT NULL DEFAULT '',
-    agent_uri_kind      text          NOT NULL DEFAULT 'empty',
     agent_wallet        text,                    -- getAgentWallet; NULL when unset/cleared
     approved            text,                    -- getApproved; NULL when none
     created_block       bigint        NOT NULL,

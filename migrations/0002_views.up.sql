@@ -15,6 +15,16 @@ LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
     END
 $$;
 
+-- erc8004_try_utf8 returns b as text when it is valid UTF-8 without NUL bytes, else NULL.
+CREATE FUNCTION erc8004_try_utf8(b bytea) RETURNS text
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE AS $$
+BEGIN
+    RETURN convert_from(b, 'UTF8');
+EXCEPTION WHEN others THEN
+    RETURN NULL;
+END
+$$;
+
 -- v_erc8004_agent_reputation: per agent, the Reputation registry's
 -- getSummary(agent, getClients(agent), "", "") reproduced exactly: every non-revoked feedback is
 -- scaled to 18 decimals (WAD), summed, divided by the count (truncating toward zero), then divided
@@ -90,7 +100,6 @@ SELECT a.chain_id,
        a.agent_id,
        a.owner,
        a.agent_uri,
-       a.agent_uri_kind,
        a.agent_wallet,
        a.created_block,
        a.created_at,

@@ -1,0 +1,348 @@
+// Package indexer is the converge loop of one chain: cursor → fetch → verify the chain → decode →
+// replace the range in PostgreSQL (data, headers and cursor in one transaction) → notify.
+package indexer
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"time"
+
+	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/core/types"
+	"go.uber.org/zap"
+
+	"github.com/erc8004-indexer/erc8004-indexer/internal/chain"
+	"github.com/erc8004-indexer/erc8004-indexer/internal/erc8004"
+	"github.com/erc8004-indexer/erc8004-indexer/internal/sink"
+)
+
+// ErrDeepReorg is returned (and stops Run) when the chain reorganised below the finality depth and
+// the operator did not allow deep reorgs.
+var ErrDeepReorg = errors.New("reorg deeper than the finality depth")
+
+// Headers is what the engine needs to read block headers and the chain's progress
+// (satisfied by *chain.Client).
+type Headers interface {
+	HeadNumber(ctx context.Context) (uint64, error)
+	Finalized(ctx context.Context) (uint64, bool, error)
+	Headers(ctx context.Context, nums []uint64) ([]chain.Header, error)
+}
+
+// Logs fetches every registry log of a block range, sorted and validated
+// (satisfied by *chain.RangeFetcher).
+type Logs interface {
+	Fetch(ctx context.Context, from, to uint64) ([]types.Log, error)
+}
+
+// Config is one chain's indexing configuration.
+type Config struct {
+	ChainID    uint64
+	Registries map[common.Address]erc8004.Registry
+	// StartBlock is the first block indexed when the chain has no cursor yet.
+	StartBlock uint64
+	// Confirmations keeps the indexer this many blocks behind the head.
+	Confirmations uint64
+	// FinalityDepth is how far below the head a block counts as final when the node has no
+	// "finalized" tag (or UseFinalizedTag is false), and the deepest reorg handled without
+	// AllowDeepReorg.
+	FinalityDepth   uint64
+	UseFinalizedTag bool
+	AllowDeepReorg  bool
+	// BackfillSpan is the most blocks one batch covers below finality; LiveSpan above it.
+	BackfillSpan uint64
+	LiveSpan     uint64
+	// PollInterval is how long Run waits for a new head before it asks again.
+	PollInterval time.Duration
+}
+
+func (c Config) withDefaults() Config {
+	if c.FinalityDepth == 0 {
+		c.FinalityDepth = 64
+	}
+	if c.BackfillSpan == 0 {
+		c.BackfillSpan = 10_000
+	}
+	if c.LiveSpan == 0 {
+		c.LiveSpan = 100
+	}
+	if c.PollInterval == 0 {
+		c.PollInterval = 2 * time.Second
+	}
+	return c
+}
+
+// Update describes one committed change, for publishers and metrics.
+type Update struct {
+	ChainID   uint64
+	From, To  uint64
+	Head      sink.Block // the new cursor
+	Finalized uint64
+	Logs      []sink.Log
+	Reorg     *Reorg // set when the update is a rollback
+	Stats     sink.Stats
+}
+
+// Reorg describes a rollback: everything above Fork was removed.
+type Reorg struct {
+	Fork    uint64 // last block kept
+	OldHead uint64 // cursor before the rollback
+	Depth   uint64 // OldHead - Fork
+}
+
+// Indexer indexes one chain into PostgreSQL.
+type Indexer struct {
+	cfg     Config
+	headers Headers
+	logs    Logs
+	db      *sink.Postgres
+	log     *zap.Logger
+	notify  func(Update)
+}
+
+// New returns an indexer. notify, if not nil, is called after every commit; it must not block.
+func New(cfg Config, headers Headers, logs Logs, db *sink.Postgres, log *zap.Logger, notify func(Update)) *Indexer {
+	if notify == nil {
+		notify = func(Update) {}
+	}
+	return &Indexer{cfg: cfg.withDefaults(), headers: headers, logs: logs, db: db, log: log, notify: notify}
+}
+
+// Run indexes until ctx ends or a deep reorg halts it. wake, if not nil, delivers new head numbers
+// as a hint; polling stays the source of truth.
+func (ix *Indexer) Run(ctx context.Context, wake <-chan uint64) error {
+	failures := 0
+	for {
+		progressed, err := ix.Step(ctx)
+		switch {
+		case err == nil:
+			failures = 0
+		case ctx.Err() != nil:
+			return ctx.Err()
+		case errors.Is(err, ErrDeepReorg):
+			return err
+		default:
+			failures++
+			delay := backoff(failures)
+			ix.log.Warn("batch failed", zap.Uint64(fieldChainID, ix.cfg.ChainID), zap.Error(err),
+				zap.Int("failures", failures), zap.Duration("retry_in", delay))
+			if err := sleep(ctx, delay); err != nil {
+				return err
+			}
+			continue
+		}
+		if progressed {
+			continue
+		}
+		timer := time.NewTimer(ix.cfg.PollInterval)
+		select {
+		case <-ctx.Done():
+			timer.Stop()
+			return ctx.Err()
+		case <-wake:
+		case <-timer.C:
+		}
+		timer.Stop()
+	}
+}
+
+// Step commits at most one batch. It reports whether it moved the cursor (forward or back).
+func (ix *Indexer) Step(ctx context.Context) (bool, error) {
+	cur, err := ix.db.Cursor(ctx, ix.cfg.ChainID)
+	var expect *sink.Block
+	from := ix.cfg.StartBlock
+	switch {
+	case err == nil:
+		expect = &sink.Block{Number: cur.Number, Hash: cur.Hash}
+		from = cur.Number + 1
+	case errors.Is(err, sink.ErrNotFound):
+	default:
+		return false, fmt.Errorf("read cursor: %w", err)
+	}
+	head, err := ix.headers.HeadNumber(ctx)
+	if err != nil {
+		return false, fmt.Errorf("read head: %w", err)
+	}
+	if head < ix.cfg.Confirmations {
+		return false, nil
+	}
+	target := head - ix.cfg.Confirmations
+	if from > target {
+		if expect != nil && from > head+1 {
+			// The node's head is below our cursor: either it lags or the chain got shorter
+			// (a reorg to a shorter fork). Check our cursor block is still canonical.
+			return ix.checkCursor(ctx, cur, head)
+		}
+		return false, nil
+	}
+	finalized, err := ix.finalized(ctx, head)
+	if err != nil {
+		return false, err
+	}
+	return ix.advance(ctx, expect, from, target, finalized, cur.Finalized)
+}
+
+// advance indexes the next batch starting at from.
+func (ix *Indexer) advance(ctx context.Context, expect *sink.Block, from, target, finalized, prevFinalized uint64) (bool, error) {
+	backfill := from <= finalized
+	var to uint64
+	if backfill {
+		to = min(finalized, target, from+ix.cfg.BackfillSpan-1)
+	} else {
+		to = min(target, from+ix.cfg.LiveSpan-1)
+	}
+	// Above finality every header is fetched and stored (they are the reorg window); below it
+	// only the first, the last and those of blocks with logs.
+	want := []uint64{from}
+	if !backfill {
+		want = want[:0]
+		for n := from; n <= to; n++ {
+			want = append(want, n)
+		}
+	} else if to != from {
+		want = append(want, to)
+	}
+	headers, err := ix.fetchHeaders(ctx, want)
+	if err != nil {
+		return false, err
+	}
+	first := headers[from]
+	if expect != nil && first.ParentHash != expect.Hash {
+		return ix.rollback(ctx, expect, finalized)
+	}
+	if !backfill {
+		for n := from + 1; n <= to; n++ {
+			if headers[n].ParentHash != headers[n-1].Hash {
+				return false, fmt.Errorf("%w: header %d does not link to %d (reorg in progress)", chain.ErrInconsistent, n, n-1)
+			}
+		}
+	}
+	raw, err := ix.logs.Fetch(ctx, from, to)
+	if err != nil {
+		return false, fmt.Errorf("fetch logs %d-%d: %w", from, to, err)
+	}
+	var missing []uint64
+	for _, l := range raw {
+		if _, ok := headers[l.BlockNumber]; !ok && (len(missing) == 0 || missing[len(missing)-1] != l.BlockNumber) {
+			missing = append(missing, l.BlockNumber)
+		}
+	}
+	if len(missing) > 0 {
+		more, err := ix.fetchHeaders(ctx, missing)
+		if err != nil {
+			return false, err
+		}
+		for n, h := range more {
+			headers[n] = h
+		}
+	}
+	byNumber := make(map[uint64]chain.Header, len(headers))
+	for n, h := range headers {
+		byNumber[n] = h
+	}
+	if err := chain.Validate(raw, from, to, byNumber); err != nil {
+		return false, fmt.Errorf("validate logs %d-%d: %w", from, to, err)
+	}
+	batch := &sink.Batch{
+		ChainID:   ix.cfg.ChainID,
+		From:      from,
+		To:        to,
+		Logs:      ix.decode(raw, headers),
+		Expect:    expect,
+		Finalized: finalized,
+	}
+	last := headers[to]
+	batch.Cursor = &sink.Block{Number: last.Number, Hash: last.Hash, ParentHash: last.ParentHash, Time: last.Time}
+	for _, h := range headers {
+		batch.Blocks = append(batch.Blocks, sink.Block{Number: h.Number, Hash: h.Hash, ParentHash: h.ParentHash, Time: h.Time})
+	}
+	sortBlocks(batch.Blocks)
+	if finalized > prevFinalized {
+		batch.PruneFrom, batch.PruneBelow = prevFinalized, min(finalized, from)
+	}
+	st, err := ix.db.Replace(ctx, batch)
+	if err != nil {
+		return false, err
+	}
+	ix.log.Info("batch committed", zap.Uint64(fieldChainID, ix.cfg.ChainID), zap.Uint64("from", from),
+		zap.Uint64("to", to), zap.Int("logs", len(raw)), zap.Int64("rows", st.Inserted),
+		zap.Int("keys", st.Touched), zap.Bool("backfill", backfill), zap.Duration("elapsed", st.Elapsed))
+	ix.notify(Update{ChainID: ix.cfg.ChainID, From: from, To: to, Head: *batch.Cursor, Finalized: finalized,
+		Logs: batch.Logs, Stats: st})
+	return true, nil
+}
+
+// decode turns raw logs into sink logs; a log that fails to decode is kept raw with the error.
+func (ix *Indexer) decode(raw []types.Log, headers map[uint64]chain.Header) []sink.Log {
+	out := make([]sink.Log, len(raw))
+	for i := range raw {
+		l := &raw[i]
+		out[i] = sink.Log{Raw: *l, Registry: ix.cfg.Registries[l.Address], BlockTime: headers[l.BlockNumber].Time}
+		ev, err := erc8004.Decode(l)
+		if err != nil {
+			out[i].DecodeErr = err
+			if !errors.Is(err, erc8004.ErrUnknownEvent) {
+				ix.log.Warn("undecodable log", zap.Uint64(fieldChainID, ix.cfg.ChainID), zap.Uint64("block", l.BlockNumber),
+					zap.Uint("log_index", l.Index), zap.Error(err))
+			}
+			continue
+		}
+		out[i].Event = ev
+	}
+	return out
+}
+
+// finalized returns the block below which the chain is considered final.
+func (ix *Indexer) finalized(ctx context.Context, head uint64) (uint64, error) {
+	if ix.cfg.UseFinalizedTag {
+		n, ok, err := ix.headers.Finalized(ctx)
+		if err != nil {
+			return 0, fmt.Errorf("read finalized block: %w", err)
+		}
+		if ok {
+			return n, nil
+		}
+	}
+	if head < ix.cfg.FinalityDepth {
+		return 0, nil
+	}
+	return head - ix.cfg.FinalityDepth, nil
+}
+
+func (ix *Indexer) fetchHeaders(ctx context.Context, nums []uint64) (map[uint64]chain.Header, error) {
+	hs, err := ix.headers.Headers(ctx, nums)
+	if err != nil {
+		return nil, fmt.Errorf("fetch %d headers from %d: %w", len(nums), nums[0], err)
+	}
+	out := make(map[uint64]chain.Header, len(hs))
+	for _, h := range hs {
+		out[h.Number] = h
+	}
+	for _, n := range nums {
+		if _, ok := out[n]; !ok {
+			return nil, fmt.Errorf("%w: header %d missing from the answer", chain.ErrInconsistent, n)
+		}
+	}
+	return out, nil
+}
+
+// backoff returns an exponential delay with jitter: 200ms, 400ms, ... capped at 30s.
+func backoff(failures int) time.Duration {
+	d := 200 * time.Millisecond << min(failures-1, 8)
+	d = min(d, 30*time.Second)
+	return d/2 + rand.N(d/2+1)
+}
+
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+const fieldChainID = "chain_id"

@@ -1,0 +1,185 @@
+package chain
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"sync/atomic"
+
+	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/core/types"
+	"go.uber.org/zap"
+)
+
+// Span defaults of RangeFetcher.
+const (
+	defaultMinSpan     = 1
+	defaultMaxSpan     = 10_000
+	defaultInitialSpan = 1_000
+	// growPause is the number of successful requests after a shrink before
+	// the span grows again, so that a span right at the provider's limit
+	// does not alternate between failing and succeeding.
+	growPause = 4
+)
+
+// RangeFetcher fetches logs for [from, to] in eth_getLogs requests of an
+// adaptive span: the span doubles (up to MaxSpan) after successful requests
+// and shrinks on ErrTooManyResults, to the provider's hint when there is one,
+// else by half, down to MinSpan. A range of MinSpan blocks that is still too
+// large is an error. The span carries over between Fetch calls. A
+// RangeFetcher must not be copied after first use; Fetch must not be called
+// concurrently.
+type RangeFetcher struct {
+	Client    *Client
+	Addresses []common.Address
+	// Topics filters like eth_getLogs topics; nil means all.
+	Topics [][]common.Hash
+	// MinSpan is the smallest span tried (default 1).
+	MinSpan uint64
+	// MaxSpan is the largest span (default 10000).
+	MaxSpan uint64
+	// InitialSpan is the first span (default 1000, clamped to [MinSpan, MaxSpan]).
+	InitialSpan uint64
+
+	span  atomic.Uint64
+	pause int // successes to wait before growing again
+}
+
+// limits returns the effective MinSpan and MaxSpan.
+func (f *RangeFetcher) limits() (lo, hi uint64) {
+	lo, hi = f.MinSpan, f.MaxSpan
+	if lo == 0 {
+		lo = defaultMinSpan
+	}
+	if hi == 0 {
+		hi = defaultMaxSpan
+	}
+	return lo, max(hi, lo)
+}
+
+// Span returns the span the next request will use.
+func (f *RangeFetcher) Span() uint64 {
+	if s := f.span.Load(); s != 0 {
+		return s
+	}
+	lo, hi := f.limits()
+	init := f.InitialSpan
+	if init == 0 {
+		init = defaultInitialSpan
+	}
+	return min(max(init, lo), hi)
+}
+
+// Fetch returns all logs in [from, to] matching the fetcher's filter, sorted
+// by (block, log index) and checked by Validate (without headers).
+func (f *RangeFetcher) Fetch(ctx context.Context, from, to uint64) ([]types.Log, error) {
+	if from > to {
+		return nil, fmt.Errorf("fetch logs %d-%d: empty range", from, to)
+	}
+	lo, hi := f.limits()
+	var all []types.Log
+	for cur := from; ; {
+		span := f.Span()
+		end := to
+		if to-cur >= span {
+			end = cur + span - 1
+		}
+		logs, err := f.Client.Logs(ctx, LogQuery{From: cur, To: end, Addresses: f.Addresses, Topics: f.Topics})
+		if err != nil {
+			if !errors.Is(err, ErrTooManyResults) {
+				return nil, fmt.Errorf("fetch logs %d-%d: %w", from, to, err)
+			}
+			n := end - cur + 1
+			if n <= lo {
+				return nil, fmt.Errorf("fetch logs %d-%d: %d-block range %d-%d still too large: %w", from, to, n, cur, end, err)
+			}
+			next := n / 2
+			var hint *RangeHintError
+			if errors.As(err, &hint) && hint.From == cur && hint.To >= cur && hint.To < end {
+				next = hint.To - cur + 1
+			}
+			next = max(next, lo)
+			f.span.Store(next)
+			f.pause = growPause
+			f.Client.log.Debug("shrinking log range", zap.Uint64(fieldBlock, cur), zap.Uint64("span", next), zap.Error(err))
+			continue
+		}
+		all = append(all, logs...)
+		if f.pause > 0 {
+			f.pause--
+		} else if end-cur+1 == span && span < hi {
+			f.span.Store(min(span*2, hi))
+		}
+		if end == to {
+			break
+		}
+		cur = end + 1
+	}
+	slices.SortFunc(all, compareLogs)
+	if err := Validate(all, from, to, nil); err != nil {
+		return nil, fmt.Errorf("fetch logs %d-%d: %w", from, to, err)
+	}
+	return all, nil
+}
+
+// compareLogs orders logs by block number, then log index.
+func compareLogs(a, b types.Log) int {
+	if c := cmp.Compare(a.BlockNumber, b.BlockNumber); c != 0 {
+		return c
+	}
+	return cmp.Compare(a.Index, b.Index)
+}
+
+// Validate checks logs returned for the block range [from, to]: each log is
+// inside the range, not marked removed and has a block hash; no two logs share
+// (block, log index); all logs of one block carry the same block hash; and,
+// when headers is not nil, every log's block hash equals the hash of the
+// header of its block (a log of a block missing from headers is an error).
+// It returns ErrInconsistent wrapped with a one-line reason.
+func Validate(logs []types.Log, from, to uint64, headers map[uint64]Header) error {
+	sorted := slices.IsSortedFunc(logs, compareLogs)
+	var seen map[[2]uint64]struct{}
+	if !sorted {
+		seen = make(map[[2]uint64]struct{}, len(logs))
+	}
+	hashes := map[uint64]common.Hash{}
+	for i := range logs {
+		l := &logs[i]
+		switch {
+		case l.Removed:
+			return fmt.Errorf("%w: log %d of block %d is marked removed", ErrInconsistent, l.Index, l.BlockNumber)
+		case l.BlockNumber < from || l.BlockNumber > to:
+			return fmt.Errorf("%w: log %d of block %d is outside blocks %d-%d", ErrInconsistent, l.Index, l.BlockNumber, from, to)
+		case l.BlockHash == (common.Hash{}):
+			return fmt.Errorf("%w: log %d of block %d has no block hash", ErrInconsistent, l.Index, l.BlockNumber)
+		}
+		if sorted {
+			if i > 0 && logs[i-1].BlockNumber == l.BlockNumber && logs[i-1].Index == l.Index {
+				return fmt.Errorf("%w: duplicate log index %d in block %d", ErrInconsistent, l.Index, l.BlockNumber)
+			}
+		} else {
+			k := [2]uint64{l.BlockNumber, uint64(l.Index)}
+			if _, dup := seen[k]; dup {
+				return fmt.Errorf("%w: duplicate log index %d in block %d", ErrInconsistent, l.Index, l.BlockNumber)
+			}
+			seen[k] = struct{}{}
+		}
+		if h, ok := hashes[l.BlockNumber]; !ok {
+			hashes[l.BlockNumber] = l.BlockHash
+		} else if h != l.BlockHash {
+			return fmt.Errorf("%w: logs of block %d carry two block hashes %s and %s", ErrInconsistent, l.BlockNumber, h.Hex(), l.BlockHash.Hex())
+		}
+		if headers != nil {
+			h, ok := headers[l.BlockNumber]
+			switch {
+			case !ok:
+				return fmt.Errorf("%w: no header for block %d of log %d", ErrInconsistent, l.BlockNumber, l.Index)
+			case h.Hash != l.BlockHash:
+				return fmt.Errorf("%w: log %d of block %d has block hash %s, header has %s", ErrInconsistent, l.Index, l.BlockNumber, l.BlockHash.Hex(), h.Hash.Hex())
+			}
+		}
+	}
+	return nil
+}

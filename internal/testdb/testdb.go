@@ -19,6 +19,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/erc8004-indexer/erc8004-indexer/internal/config"
 	"github.com/erc8004-indexer/erc8004-indexer/migrations"
 )
 
@@ -81,7 +82,7 @@ func NewEmpty(t testing.TB) (*pgxpool.Pool, string, string) {
 	if err := pool.Ping(ctx); err != nil {
 		pool.Close()
 		t.Fatalf("testdb: PostgreSQL is not reachable at %s (start it with `make test` or scripts/services.sh, or set TEST_DATABASE_URL): %v",
-			redact(base), err)
+			config.RedactURL(base), err)
 	}
 	t.Cleanup(func() {
 		defer pool.Close()
@@ -119,18 +120,6 @@ func withSearchPath(dsn, schema string) string {
 		return u.String()
 	}
 	return strings.TrimSpace(dsn) + " search_path=" + schema
-}
-
-// redact hides a URL's password in failure messages.
-func redact(dsn string) string {
-	u, err := url.Parse(dsn)
-	if err != nil || u.User == nil {
-		return dsn
-	}
-	if _, ok := u.User.Password(); ok {
-		u.User = url.UserPassword(u.User.Username(), "xxxxx")
-	}
-	return u.String()
 }
 
 func randomHex(t testing.TB, n int) string {

@@ -79,7 +79,18 @@ func (r *reader) uint256(i int, field string) (*big.Int, error) {
 	if err != nil {
 		return nil, err
 	}
-	return new(big.Int).SetBytes(w), nil
+	return bigFromWord(w), nil
+}
+
+// bigFromWord reads an unsigned big-endian word. Zero is returned as
+// new(big.Int) so that it is reflect.DeepEqual to big.NewInt(0) (SetBytes
+// leaves a non-nil empty slice), which keeps require.Equal in callers' tests
+// meaningful for agentId 0.
+func bigFromWord(w []byte) *big.Int {
+	if allZero(w) {
+		return new(big.Int)
+	}
+	return new(big.Int).SetBytes(w)
 }
 
 // uint64 reads a uint64 word; the upper 24 bytes must be zero.
@@ -157,7 +168,7 @@ func (r *reader) int128(i int, field string) (*big.Int, error) {
 
 // signed interprets a 32-byte word as a two's-complement integer.
 func signed(w []byte) *big.Int {
-	v := new(big.Int).SetBytes(w)
+	v := bigFromWord(w)
 	if w[0]&0x80 != 0 {
 		v.Sub(v, two256)
 	}
@@ -237,7 +248,7 @@ func topicUint64(s *spec, l *types.Log, i int, field string) (uint64, error) {
 }
 
 func topicUint256(l *types.Log, i int) *big.Int {
-	return new(big.Int).SetBytes(l.Topics[i][:])
+	return bigFromWord(l.Topics[i][:])
 }
 
 // trimBytes32 returns a bytes32 tag as a string with trailing zero bytes

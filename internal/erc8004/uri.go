@@ -61,12 +61,18 @@ func classifyDataURI(rest string) URIKind {
 	if comma < 0 {
 		return URIData
 	}
-	var base64, gzip bool
-	for i, p := range strings.Split(rest[:comma], ";") {
+	// Walk the ";"-separated header without allocating: media type first,
+	// then parameters.
+	header := rest[:comma]
+	mediaType, params, _ := strings.Cut(header, ";")
+	mediaType = strings.TrimSpace(mediaType)
+	gzip := strings.EqualFold(mediaType, "application/gzip") || strings.EqualFold(mediaType, "application/x-gzip")
+	base64 := false
+	for params != "" {
+		var p string
+		p, params, _ = strings.Cut(params, ";")
 		p = strings.TrimSpace(p)
 		switch {
-		case i == 0: // media type
-			gzip = gzip || strings.EqualFold(p, "application/gzip") || strings.EqualFold(p, "application/x-gzip")
 		case strings.EqualFold(p, "base64"):
 			base64 = true
 		case strings.EqualFold(p, "enc=gzip"), strings.EqualFold(p, "encoding=gzip"), strings.EqualFold(p, "compression=gzip"):

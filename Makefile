@@ -1,0 +1,29 @@
+# Contract build targets (solc, ABI and bindings), when that part of the tree is present.
+-include contracts/Makefile.inc
+
+GO ?= go
+
+.DEFAULT_GOAL := build
+.PHONY: build test services lint dev
+
+## build: the indexer binary in bin/
+build:
+	$(GO) build -o bin/indexer ./cmd/indexer
+
+## test: start loopback PostgreSQL and Redis if they are not answering, then every test
+test: services
+	$(GO) test -count=1 ./...
+
+## services: start loopback PostgreSQL and Redis if needed (scripts/services.sh)
+services:
+	bash scripts/services.sh
+
+## lint: gofmt and go vet
+lint:
+	@files=$$(gofmt -l $$(find . -name '*.go' -not -path './contracts/node_modules/*' -not -path './tmp/*')); \
+	if [ -n "$$files" ]; then echo "gofmt -w needed on:"; echo "$$files"; exit 1; fi
+	$(GO) vet ./...
+
+## dev: the indexer against an in-process chain (needs DATABASE_URL)
+dev:
+	$(GO) run ./cmd/indexer dev

@@ -21,6 +21,12 @@ func main() {
 func realMain() int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	// After the first signal, restore the default handling: a second Ctrl-C during a slow
+	// shutdown kills the process instead of being swallowed.
+	go func() {
+		<-ctx.Done()
+		stop()
+	}()
 
 	err := dispatch(ctx, os.Args[1:], os.Getenv, os.Stdout)
 	// A command that stops because it was asked to (Ctrl-C, a service manager's SIGTERM)

@@ -172,6 +172,7 @@ func TestRevokeAndResponses(t *testing.T) {
 
 	// Responses: anyone, also on revoked feedback; non-empty URI; index within bounds.
 	c.requireRevert(resp1, rep, c.reputation.PackAppendResponse(id, alice.addr, 1, "", [32]byte{}), "Empty URI")
+	c.requireRevert(resp1, rep, c.reputation.PackAppendResponse(id, alice.addr, 0, "", [32]byte{}), "Empty URI")
 	c.requireRevert(resp1, rep, c.reputation.PackAppendResponse(id, alice.addr, 0, "x", [32]byte{}), "index must be > 0")
 	c.requireRevert(resp1, rep, c.reputation.PackAppendResponse(id, alice.addr, 3, "x", [32]byte{}), "index out of bounds")
 	c.requireRevert(resp1, rep, c.reputation.PackAppendResponse(id, owner.addr, 1, "x", [32]byte{}), "index out of bounds")

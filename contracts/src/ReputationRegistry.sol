@@ -127,9 +127,9 @@ contract ReputationRegistry is OwnableUpgradeable, UUPSUpgradeable {
         string calldata responseURI,
         bytes32 responseHash
     ) external {
+        require(bytes(responseURI).length > 0, "Empty URI");
         ReputationStorage storage $ = _store();
         _requireIndex($, agentId, clientAddress, feedbackIndex);
-        require(bytes(responseURI).length > 0, "Empty URI");
         mapping(address => uint64) storage counts = $.responseCount[agentId][clientAddress][feedbackIndex];
         if (counts[msg.sender] == 0) {
             $.responders[agentId][clientAddress][feedbackIndex].push(msg.sender);

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math/big"
+	"strings"
 
 	"github.com/ethereum/go-ethereum"
 	"github.com/ethereum/go-ethereum/common"
@@ -270,8 +271,9 @@ func (c *Client) BatchCall(ctx context.Context, calls []Call, block *big.Int) er
 }
 
 // batchCall sends elems in batches of the current batch size. When the
-// provider refuses a batch as too large, the size is halved and the rest is
-// sent in smaller batches.
+// provider refuses a batch as too large (as a whole, or like geth with a
+// "batch too large" answer in place of the first element), the size is halved
+// and the batch sent again in smaller pieces.
 func (c *Client) batchCall(ctx context.Context, ep *endpoint, elems []rpc.BatchElem) error {
 	rc, err := c.rpcClient(ctx, ep)
 	if err != nil {
@@ -287,9 +289,24 @@ func (c *Client) batchCall(ctx context.Context, ep *endpoint, elems []rpc.BatchE
 			}
 			return cl
 		}
+		if n > 1 && refusedBatch(elems[:n]) {
+			c.shrinkBatch(n)
+			continue
+		}
 		elems = elems[n:]
 	}
 	return nil
+}
+
+// refusedBatch reports whether an element of a batch answer says the batch
+// was too large.
+func refusedBatch(elems []rpc.BatchElem) bool {
+	for _, e := range elems {
+		if e.Error != nil && isBatchTooLarge(strings.ToLower(e.Error.Error())) {
+			return true
+		}
+	}
+	return false
 }
 
 // noteBatchLimit shrinks the batch size when some elements of a batch of n

@@ -134,6 +134,7 @@ func (h *headFeed) resubscribeFunc(eps []*endpoint) event.ResubscribeErrFunc {
 		if err != nil {
 			return fail(err)
 		}
+		log.Debug("subscribed to new heads", zap.String(fieldEndpoint, ep.name))
 		silence := h.c.opts.WSSilence
 		return event.NewSubscription(func(quit <-chan struct{}) error {
 			defer rsub.Unsubscribe()
@@ -163,20 +164,23 @@ func (h *headFeed) resubscribeFunc(eps []*endpoint) event.ResubscribeErrFunc {
 	}
 }
 
-// poll sends increases of eth_blockNumber every PollInterval. With a WS
+// poll sends the first eth_blockNumber answer and then its increases, every
+// PollInterval. With a WS
 // subscription it only polls while the subscription has been silent for
 // longer than two poll intervals.
 func (h *headFeed) poll(ctx context.Context, haveWS bool) {
 	iv := h.c.opts.PollInterval
 	t := time.NewTicker(iv)
 	defer t.Stop()
+	first := true // the first answer is sent even if it is block 0
 	for {
 		if !haveWS || time.Now().UnixNano()-h.wsLast.Load() > int64(2*iv) {
 			n, err := h.c.HeadNumber(ctx)
 			switch {
 			case err != nil && ctx.Err() == nil:
 				h.c.log.Debug("head poll failed", zap.Error(err))
-			case err == nil && n > h.last.Load():
+			case err == nil && (first || n > h.last.Load()):
+				first = false
 				h.send(n)
 			}
 		}

@@ -30,6 +30,10 @@ type ChainSpec struct {
 	AllowDeepReorg  bool
 	// PollInterval overrides the default head polling period (tests and dev use a short one).
 	PollInterval time.Duration
+	// RequestTimeout overrides the RPC client's per-request timeout.
+	RequestTimeout time.Duration
+	// BackfillSpan overrides the most blocks per batch below finality.
+	BackfillSpan uint64
 }
 
 // addresses returns the registry addresses to filter logs by, and their kinds.
@@ -50,7 +54,8 @@ func (s ChainSpec) addresses() ([]common.Address, map[common.Address]erc8004.Reg
 
 // Dial connects to the chain's RPC endpoints and checks they serve the configured chain id.
 func (s ChainSpec) Dial(ctx context.Context, log *zap.Logger) (*chain.Client, error) {
-	client, err := chain.Dial(ctx, chain.Options{URLs: s.RPCURLs, Log: log, ChainID: s.ChainID, PollInterval: s.PollInterval})
+	client, err := chain.Dial(ctx, chain.Options{URLs: s.RPCURLs, Log: log, ChainID: s.ChainID,
+		PollInterval: s.PollInterval, RequestTimeout: s.RequestTimeout})
 	if err != nil {
 		return nil, fmt.Errorf("dial chain %d: %w", s.ChainID, err)
 	}
@@ -86,6 +91,7 @@ func NewIndexer(spec ChainSpec, client *chain.Client, db *sink.Postgres, log *za
 		UseFinalizedTag: spec.UseFinalizedTag,
 		AllowDeepReorg:  spec.AllowDeepReorg,
 		PollInterval:    spec.PollInterval,
+		BackfillSpan:    spec.BackfillSpan,
 	}
 	return indexer.New(cfg, client, fetcher, db, log.Named("indexer"), notify)
 }

@@ -1,0 +1,209 @@
+package daemon
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"sync/atomic"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+	"go.uber.org/zap"
+
+	"github.com/erc8004-indexer/erc8004-indexer/internal/devchain"
+	"github.com/erc8004-indexer/erc8004-indexer/internal/indexer"
+	"github.com/erc8004-indexer/erc8004-indexer/internal/sink"
+	"github.com/erc8004-indexer/erc8004-indexer/internal/verify"
+)
+
+// DevOptions configures the embedded development mode.
+type DevOptions struct {
+	// Blocks stops the traffic after this many generator blocks; 0 runs until ctx ends.
+	Blocks uint64
+	// ReorgEvery forks the chain every this many blocks (0: never), to a random depth in
+	// [1, MaxReorgDepth].
+	ReorgEvery    uint64
+	MaxReorgDepth uint64
+	Seed          int64
+	TxPerBlock    int
+	// BlockInterval paces the generator when Blocks is 0 (default 1s); with Blocks set it runs
+	// as fast as it can.
+	BlockInterval time.Duration
+	// CatchUpTimeout bounds the wait for the indexer to reach the head (default 2 minutes).
+	CatchUpTimeout time.Duration
+	// Ready, if set, is called once the chain serves JSON-RPC, with its URLs.
+	Ready func(httpURL, wsURL string)
+	// Notify, if set, also receives every indexer update.
+	Notify func(indexer.Update)
+	// Finally, if set, runs after the verification while the chain still serves JSON-RPC
+	// (tests index the final chain again through it).
+	Finally func(ctx context.Context, spec ChainSpec) error
+}
+
+// DevSummary is what a bounded dev run did.
+type DevSummary struct {
+	Blocks uint64 // chain head at the end
+	Events int64  // rows in erc8004_events
+	Forks  int    // forks made by the generator
+	Reorgs int64  // rollbacks the indexer performed
+	Txs    int
+	Report *verify.Report
+}
+
+// String renders the summary's last line, as `indexer dev` prints it.
+func (s DevSummary) String() string {
+	mismatches := 0
+	if s.Report != nil {
+		mismatches = len(s.Report.Mismatches)
+	}
+	return fmt.Sprintf("dev: blocks=%d events=%d reorgs=%d mismatches=%d", s.Blocks, s.Events, s.Reorgs, mismatches)
+}
+
+// Dev runs an in-process chain with the registries, a traffic generator and the indexer, all
+// writing to pool. With opts.Blocks set it stops the traffic after that many blocks, waits for the
+// indexer to reach the head, verifies the projection against the contracts and returns.
+func Dev(ctx context.Context, pool *pgxpool.Pool, log *zap.Logger, opts DevOptions) (DevSummary, error) {
+	if opts.MaxReorgDepth == 0 {
+		opts.MaxReorgDepth = 20
+	}
+	if opts.BlockInterval == 0 {
+		opts.BlockInterval = time.Second
+	}
+	if opts.CatchUpTimeout == 0 {
+		opts.CatchUpTimeout = 2 * time.Minute
+	}
+	c, err := devchain.New(ctx, devchain.Options{Seed: opts.Seed, HTTP: true, Log: log.Named("devchain")})
+	if err != nil {
+		return DevSummary{}, fmt.Errorf("start dev chain: %w", err)
+	}
+	defer c.Close()
+	if opts.Ready != nil {
+		opts.Ready(c.HTTPURL(), c.WSURL())
+	}
+	regs := c.Registries()
+	spec := ChainSpec{
+		Name:          "dev",
+		ChainID:       c.ChainID(),
+		RPCURLs:       []string{c.WSURL()},
+		Registries:    verify.Registries{Identity: regs.Identity, Reputation: regs.Reputation, Validation: regs.Validation},
+		FinalityDepth: max(64, 2*opts.MaxReorgDepth),
+		PollInterval:  100 * time.Millisecond,
+	}
+	db := sink.NewPostgres(pool, log.Named("sink.pg"))
+	var reorgs atomic.Int64
+	notify := func(u indexer.Update) {
+		if u.Reorg != nil {
+			reorgs.Add(1)
+		}
+		if opts.Notify != nil {
+			opts.Notify(u)
+		}
+	}
+	ictx, stopIndexer := context.WithCancel(ctx)
+	defer stopIndexer()
+	indexErr := make(chan error, 1)
+	go func() { indexErr <- IndexChain(ictx, spec, db, log, notify) }()
+
+	sum, err := drive(ctx, c, opts, indexErr, log)
+	if err != nil || opts.Blocks == 0 {
+		return sum, err
+	}
+	if err := waitCaughtUp(ctx, db, c, opts.CatchUpTimeout, indexErr); err != nil {
+		return sum, err
+	}
+	stopIndexer()
+	if err := <-indexErr; err != nil && !errors.Is(err, context.Canceled) {
+		return sum, fmt.Errorf("indexer: %w", err)
+	}
+	client, err := spec.Dial(ctx, log.Named("rpc"))
+	if err != nil {
+		return sum, err
+	}
+	defer client.Close()
+	sum.Report, err = verify.New(pool, client, spec.ChainID, spec.Registries).Run(ctx)
+	if err != nil {
+		return sum, fmt.Errorf("verify: %w", err)
+	}
+	if opts.Finally != nil {
+		if err := opts.Finally(ctx, spec); err != nil {
+			return sum, err
+		}
+	}
+	sum.Blocks = c.Head()
+	sum.Reorgs = reorgs.Load()
+	err = pool.QueryRow(ctx, `SELECT count(*) FROM erc8004_events WHERE chain_id = $1`, int64(spec.ChainID)).Scan(&sum.Events)
+	if err != nil {
+		return sum, fmt.Errorf("count events: %w", err)
+	}
+	return sum, nil
+}
+
+// drive runs the traffic generator (and the forks) until opts.Blocks blocks or ctx ends.
+func drive(ctx context.Context, c *devchain.Chain, opts DevOptions, indexErr chan error, log *zap.Logger) (DevSummary, error) {
+	gen := devchain.NewGenerator(c, devchain.GenOptions{Seed: opts.Seed, TxPerBlock: opts.TxPerBlock})
+	rng := rand.New(rand.NewPCG(uint64(opts.Seed), 0x8004))
+	var sum DevSummary
+	for i := uint64(1); opts.Blocks == 0 || i <= opts.Blocks; i++ {
+		select {
+		case err := <-indexErr:
+			indexErr <- err // leave it for the caller
+			return sum, fmt.Errorf("indexer stopped: %w", err)
+		default:
+		}
+		if opts.ReorgEvery > 0 && i%opts.ReorgEvery == 0 {
+			depth := 1 + rng.Uint64N(opts.MaxReorgDepth)
+			if err := c.Fork(depth); err != nil {
+				return sum, fmt.Errorf("fork %d blocks: %w", depth, err)
+			}
+			sum.Forks++
+			log.Info("chain forked", zap.Uint64("depth", depth), zap.Uint64("head", c.Head()))
+		}
+		if err := gen.Step(ctx); err != nil {
+			if ctx.Err() != nil {
+				return sum, ctx.Err()
+			}
+			return sum, fmt.Errorf("generate block %d: %w", i, err)
+		}
+		if opts.Blocks == 0 {
+			if err := sleepCtx(ctx, opts.BlockInterval); err != nil {
+				return sum, err
+			}
+		}
+	}
+	sum.Txs = gen.Stats().Sent
+	return sum, nil
+}
+
+// waitCaughtUp waits until the indexer's cursor is the chain's head block.
+func waitCaughtUp(ctx context.Context, db *sink.Postgres, c *devchain.Chain, timeout time.Duration, indexErr chan error) error {
+	deadline := time.Now().Add(timeout)
+	for {
+		head := c.Head()
+		cur, err := db.Cursor(ctx, c.ChainID())
+		if err == nil && cur.Number == head && cur.Hash == c.HeadHash() {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("indexer did not reach head %d within %s (cursor %d)", head, timeout, cur.Number)
+		}
+		select {
+		case err := <-indexErr:
+			return fmt.Errorf("indexer stopped: %w", err)
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}
+
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}

@@ -1,0 +1,194 @@
+package daemon
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zaptest"
+
+	"github.com/erc8004-indexer/erc8004-indexer/internal/devchain"
+	"github.com/erc8004-indexer/erc8004-indexer/internal/indexer"
+	"github.com/erc8004-indexer/erc8004-indexer/internal/sink"
+	"github.com/erc8004-indexer/erc8004-indexer/internal/testdb"
+	"github.com/erc8004-indexer/erc8004-indexer/internal/verify"
+)
+
+// faultyRPC is a JSON-RPC reverse proxy that misbehaves like real providers do, at random, while
+// enabled: HTTP 429 and 503, timeouts, truncated JSON, a lagging node that answers [] to
+// eth_getLogs for recent blocks, logs whose block hash disagrees with the header, and duplicated
+// log indexes.
+type faultyRPC struct {
+	target  string
+	enabled atomic.Bool
+	mu      sync.Mutex
+	rng     *rand.Rand
+	counts  map[string]int
+	delay   time.Duration // the "timeout" fault sleeps this long
+}
+
+func (f *faultyRPC) pick() string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	faults := []string{"", "", "", "429", "503", "timeout", "truncate", "lagging", "blockhash", "duplicate"}
+	fault := faults[f.rng.IntN(len(faults))]
+	if fault != "" {
+		f.counts[fault]++
+	}
+	return fault
+}
+
+func (f *faultyRPC) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	body, _ := io.ReadAll(r.Body)
+	fault := ""
+	if f.enabled.Load() {
+		fault = f.pick()
+	}
+	isLogs := bytes.Contains(body, []byte(`"eth_getLogs"`)) && !bytes.HasPrefix(bytes.TrimSpace(body), []byte("["))
+	switch fault {
+	case "429":
+		http.Error(w, `{"jsonrpc":"2.0","id":1,"error":{"code":-32005,"message":"rate limit exceeded"}}`, http.StatusTooManyRequests)
+		return
+	case "503":
+		http.Error(w, "service unavailable", http.StatusServiceUnavailable)
+		return
+	case "timeout":
+		select {
+		case <-time.After(f.delay):
+		case <-r.Context().Done():
+		}
+		return
+	}
+	resp, err := http.Post(f.target, "application/json", bytes.NewReader(body))
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadGateway)
+		return
+	}
+	out, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	switch {
+	case fault == "truncate":
+		out = out[:len(out)/2]
+	case isLogs && fault == "lagging":
+		var req struct {
+			ID json.RawMessage `json:"id"`
+		}
+		_ = json.Unmarshal(body, &req)
+		out = []byte(`{"jsonrpc":"2.0","id":` + string(req.ID) + `,"result":[]}`)
+	case isLogs && (fault == "blockhash" || fault == "duplicate"):
+		out = corruptLogs(out, fault)
+	}
+	w.Header().Set("Content-Type", "application/json")
+	_, _ = w.Write(out)
+}
+
+// corruptLogs changes the first log's block hash, or duplicates it, in an eth_getLogs answer.
+func corruptLogs(answer []byte, fault string) []byte {
+	var msg map[string]json.RawMessage
+	if json.Unmarshal(answer, &msg) != nil {
+		return answer
+	}
+	var logs []map[string]any
+	if json.Unmarshal(msg["result"], &logs) != nil || len(logs) == 0 {
+		return answer
+	}
+	if fault == "blockhash" {
+		logs[0]["blockHash"] = "0x" + strings.Repeat("ab", 32)
+	} else {
+		logs = append(logs, logs[0])
+	}
+	msg["result"], _ = json.Marshal(logs)
+	out, _ := json.Marshal(msg)
+	return out
+}
+
+// TestIndexer_MisbehavingRPC indexes a live dev chain through faultyRPC: no wrong row may ever be
+// committed (the chain never forks, so any wrong row would survive to the end) and indexing must
+// complete once the faults stop.
+func TestIndexer_MisbehavingRPC(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	log := zaptest.NewLogger(t, zaptest.Level(zap.ErrorLevel))
+	c, err := devchain.New(ctx, devchain.Options{Seed: 11, HTTP: true, Log: log})
+	require.NoError(t, err)
+	defer c.Close()
+	gen := devchain.NewGenerator(c, devchain.GenOptions{Seed: 11})
+
+	proxy := &faultyRPC{target: c.HTTPURL(), rng: rand.New(rand.NewPCG(11, 1)), counts: map[string]int{}, delay: 1500 * time.Millisecond}
+	proxy.enabled.Store(true)
+	srv := httptest.NewServer(proxy)
+	defer srv.Close()
+
+	regs := c.Registries()
+	spec := ChainSpec{
+		ChainID:        c.ChainID(),
+		RPCURLs:        []string{srv.URL},
+		Registries:     verify.Registries{Identity: regs.Identity, Reputation: regs.Reputation, Validation: regs.Validation},
+		FinalityDepth:  64,
+		PollInterval:   50 * time.Millisecond,
+		RequestTimeout: time.Second,
+	}
+	pool := testdb.New(t)
+	db := sink.NewPostgres(pool, log)
+	client, err := spec.Dial(ctx, log)
+	require.NoError(t, err)
+	defer client.Close()
+	var reorgs atomic.Int64
+	ix := NewIndexer(spec, client, db, log, func(u indexer.Update) {
+		if u.Reorg != nil {
+			reorgs.Add(1)
+		}
+	})
+	ictx, stop := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { done <- ix.Run(ictx, nil) }()
+
+	// 120 blocks of traffic with faults on, then 20 without.
+	for i := 0; i < 140; i++ {
+		if i == 120 {
+			proxy.enabled.Store(false)
+		}
+		require.NoError(t, gen.Step(ctx))
+		time.Sleep(20 * time.Millisecond)
+	}
+	require.NoError(t, waitCaughtUp(ctx, db, c, 2*time.Minute, done))
+	stop()
+	require.ErrorIs(t, <-done, context.Canceled)
+	t.Log("faults injected:", proxy.counts)
+	for _, fault := range []string{"429", "503", "timeout", "truncate", "lagging", "blockhash", "duplicate"} {
+		require.Positive(t, proxy.counts[fault], "fault %s never injected", fault)
+	}
+	require.Zero(t, reorgs.Load(), "the chain never forked: a rollback means a wrong row had been committed")
+
+	direct := spec
+	direct.RPCURLs = []string{c.HTTPURL()}
+	dclient, err := direct.Dial(ctx, log)
+	require.NoError(t, err)
+	defer dclient.Close()
+	rep, err := verify.New(pool, dclient, spec.ChainID, spec.Registries).Run(ctx)
+	require.NoError(t, err)
+	require.Empty(t, rep.Mismatches)
+
+	fresh := testdb.New(t)
+	fix := NewIndexer(direct, dclient, sink.NewPostgres(fresh, log), log, nil)
+	for {
+		progressed, err := fix.Step(ctx)
+		require.NoError(t, err)
+		if !progressed {
+			break
+		}
+	}
+	testdb.RequireSameTables(t, fresh, pool)
+}

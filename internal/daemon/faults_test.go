@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -36,17 +37,24 @@ type faultyRPC struct {
 	rng     *rand.Rand
 	counts  map[string]int
 	delay   time.Duration // the "timeout" fault sleeps this long
+	head    func() uint64 // the real chain head: the lagging node lacks the last lagBlocks blocks
 }
+
+// lagBlocks is how far behind the head the lagging node is.
+const lagBlocks = 5
 
 func (f *faultyRPC) pick() string {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	faults := []string{"", "", "", "429", "503", "timeout", "truncate", "lagging", "blockhash", "duplicate"}
-	fault := faults[f.rng.IntN(len(faults))]
-	if fault != "" {
-		f.counts[fault]++
-	}
-	return fault
+	return faults[f.rng.IntN(len(faults))]
+}
+
+// applied records that a fault was really injected.
+func (f *faultyRPC) applied(fault string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.counts[fault]++
 }
 
 func (f *faultyRPC) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -56,6 +64,10 @@ func (f *faultyRPC) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		fault = f.pick()
 	}
 	isLogs := bytes.Contains(body, []byte(`"eth_getLogs"`)) && !bytes.HasPrefix(bytes.TrimSpace(body), []byte("["))
+	switch fault {
+	case "429", "503", "timeout":
+		f.applied(fault)
+	}
 	switch fault {
 	case "429":
 		http.Error(w, `{"jsonrpc":"2.0","id":1,"error":{"code":-32005,"message":"rate limit exceeded"}}`, http.StatusTooManyRequests)
@@ -79,29 +91,43 @@ func (f *faultyRPC) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	resp.Body.Close()
 	switch {
 	case fault == "truncate":
+		f.applied(fault)
 		out = out[:len(out)/2]
 	case isLogs && fault == "lagging":
 		var req struct {
-			ID json.RawMessage `json:"id"`
+			ID     json.RawMessage `json:"id"`
+			Params []struct {
+				ToBlock   string `json:"toBlock"`
+				BlockHash string `json:"blockHash"`
+			} `json:"params"`
 		}
 		_ = json.Unmarshal(body, &req)
-		out = []byte(`{"jsonrpc":"2.0","id":` + string(req.ID) + `,"result":[]}`)
+		if len(req.Params) == 1 && req.Params[0].BlockHash == "" {
+			to, err := strconv.ParseUint(strings.TrimPrefix(req.Params[0].ToBlock, "0x"), 16, 64)
+			if err == nil && to+lagBlocks > f.head() {
+				f.applied(fault)
+				out = []byte(`{"jsonrpc":"2.0","id":` + string(req.ID) + `,"result":[]}`)
+			}
+		}
 	case isLogs && (fault == "blockhash" || fault == "duplicate"):
-		out = corruptLogs(out, fault)
+		var changed bool
+		if out, changed = corruptLogs(out, fault); changed {
+			f.applied(fault)
+		}
 	}
 	w.Header().Set("Content-Type", "application/json")
 	_, _ = w.Write(out)
 }
 
 // corruptLogs changes the first log's block hash, or duplicates it, in an eth_getLogs answer.
-func corruptLogs(answer []byte, fault string) []byte {
+func corruptLogs(answer []byte, fault string) ([]byte, bool) {
 	var msg map[string]json.RawMessage
 	if json.Unmarshal(answer, &msg) != nil {
-		return answer
+		return answer, false
 	}
 	var logs []map[string]any
 	if json.Unmarshal(msg["result"], &logs) != nil || len(logs) == 0 {
-		return answer
+		return answer, false
 	}
 	if fault == "blockhash" {
 		logs[0]["blockHash"] = "0x" + strings.Repeat("ab", 32)
@@ -110,7 +136,7 @@ func corruptLogs(answer []byte, fault string) []byte {
 	}
 	msg["result"], _ = json.Marshal(logs)
 	out, _ := json.Marshal(msg)
-	return out
+	return out, true
 }
 
 // TestIndexer_MisbehavingRPC indexes a live dev chain through faultyRPC: no wrong row may ever be
@@ -126,7 +152,8 @@ func TestIndexer_MisbehavingRPC(t *testing.T) {
 	defer c.Close()
 	gen := devchain.NewGenerator(c, devchain.GenOptions{Seed: 11})
 
-	proxy := &faultyRPC{target: c.HTTPURL(), rng: rand.New(rand.NewPCG(11, 1)), counts: map[string]int{}, delay: 1500 * time.Millisecond}
+	proxy := &faultyRPC{target: c.HTTPURL(), rng: rand.New(rand.NewPCG(11, 1)), counts: map[string]int{},
+		delay: 1500 * time.Millisecond, head: c.Head}
 	proxy.enabled.Store(true)
 	srv := httptest.NewServer(proxy)
 	defer srv.Close()

@@ -22,12 +22,13 @@ import (
 // the operator did not allow deep reorgs.
 var ErrDeepReorg = errors.New("reorg deeper than the finality depth")
 
-// Headers is what the engine needs to read block headers and the chain's progress
-// (satisfied by *chain.Client).
+// Headers is what the engine needs to read block headers, the chain's progress and one block's
+// logs by hash (satisfied by *chain.Client).
 type Headers interface {
 	HeadNumber(ctx context.Context) (uint64, error)
 	Finalized(ctx context.Context) (uint64, bool, error)
 	Headers(ctx context.Context, nums []uint64) ([]chain.Header, error)
+	Logs(ctx context.Context, q chain.LogQuery) ([]types.Log, error)
 }
 
 // Logs fetches every registry log of a block range, sorted and validated
@@ -244,6 +245,11 @@ func (ix *Indexer) advance(ctx context.Context, expect *sink.Block, from, target
 	if err := chain.Validate(raw, from, to, byNumber); err != nil {
 		return false, fmt.Errorf("validate logs %d-%d: %w", from, to, err)
 	}
+	if !backfill {
+		if err := ix.checkBlooms(ctx, raw, headers, from, to); err != nil {
+			return false, err
+		}
+	}
 	batch := &sink.Batch{
 		ChainID:   ix.cfg.ChainID,
 		From:      from,
@@ -271,6 +277,47 @@ func (ix *Indexer) advance(ctx context.Context, expect *sink.Block, from, target
 	ix.notify(Update{ChainID: ix.cfg.ChainID, From: from, To: to, Head: *batch.Cursor, Finalized: finalized,
 		Logs: batch.Logs, Stats: st})
 	return true, nil
+}
+
+// checkBlooms guards against a lagging node behind a load balancer that answers eth_getLogs with
+// [] for blocks it does not have yet: a block whose header bloom says a registry may have logged
+// but for which the answer has no log is asked again by block hash (EIP-234), which such a node
+// must refuse. Logs found that way mean the range answer was incomplete: the batch is retried.
+// None found means the bloom matched by chance.
+func (ix *Indexer) checkBlooms(ctx context.Context, raw []types.Log, headers map[uint64]chain.Header, from, to uint64) error {
+	has := make(map[uint64]bool, len(raw))
+	for _, l := range raw {
+		has[l.BlockNumber] = true
+	}
+	addrs := make([]common.Address, 0, len(ix.cfg.Registries))
+	for a := range ix.cfg.Registries {
+		addrs = append(addrs, a)
+	}
+	for n := from; n <= to; n++ {
+		h := headers[n]
+		if has[n] || !h.HasBloom || !bloomMatches(h.Bloom, addrs) {
+			continue
+		}
+		hash := h.Hash
+		logs, err := ix.headers.Logs(ctx, chain.LogQuery{BlockHash: &hash, Addresses: addrs})
+		if err != nil {
+			return fmt.Errorf("recheck logs of block %d: %w", n, err)
+		}
+		if len(logs) > 0 {
+			return fmt.Errorf("%w: eth_getLogs %d-%d returned no log for block %d, which has %d", chain.ErrInconsistent,
+				from, to, n, len(logs))
+		}
+	}
+	return nil
+}
+
+func bloomMatches(b types.Bloom, addrs []common.Address) bool {
+	for _, a := range addrs {
+		if types.BloomLookup(b, a) {
+			return true
+		}
+	}
+	return false
 }
 
 // decode turns raw logs into sink logs; a log that fails to decode is kept raw with the error.

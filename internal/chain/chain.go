@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/core/types"
 	"go.uber.org/zap"
 )
 
@@ -26,6 +27,11 @@ type Header struct {
 	Hash       common.Hash
 	ParentHash common.Hash
 	Time       uint64
+	// Bloom is the block's logs bloom; HasBloom is false when the node did not send one.
+	// The indexer uses it to catch a node that answers eth_getLogs with [] for a block it
+	// does not have yet.
+	Bloom    types.Bloom
+	HasBloom bool
 }
 
 // Error classes. Every error returned by a Client method that came from an

@@ -96,7 +96,11 @@ func Dial(ctx context.Context, o Options) (*Client, error) {
 		c.eps = append(c.eps, ep)
 	}
 	for _, ep := range c.eps {
-		if _, err := c.rpcClient(ctx, ep); err != nil {
+		// A blackholed WS endpoint must not hang Dial.
+		dctx, cancel := context.WithTimeout(ctx, o.RequestTimeout)
+		_, err := c.rpcClient(dctx, ep)
+		cancel()
+		if err != nil {
 			c.log.Warn("endpoint not reachable yet", zap.String(fieldEndpoint, ep.name), zap.Error(err))
 		}
 	}

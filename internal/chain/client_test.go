@@ -21,7 +21,7 @@ func everyBlock(uint64) int { return 3 }
 
 func TestClient_Headers(t *testing.T) {
 	t.Parallel()
-	ch := newTestChain(300, "a", noLogs)
+	ch := newTestChain(300, "a", func(b uint64) int { return int(b % 2) })
 	n := newFakeNode(t, ch)
 	c := dialTest(t, Options{URLs: []string{n.url()}, MaxBatch: 100})
 
@@ -33,6 +33,9 @@ func TestClient_Headers(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, ch.headers[5:255], hs)
 	require.Equal(t, []int{100, 100, 50}, n.batches)
+	require.True(t, hs[0].HasBloom)
+	require.True(t, types.BloomLookup(hs[0].Bloom, testAddr), "block 5 has a log")
+	require.False(t, types.BloomLookup(hs[1].Bloom, testAddr), "block 6 has none")
 
 	// Order and duplicates follow the request.
 	hs, err = c.Headers(t.Context(), []uint64{9, 0, 9})
@@ -483,4 +486,20 @@ func recvHead(t *testing.T, heads <-chan uint64) uint64 {
 		t.Fatal("no head received")
 		return 0
 	}
+}
+
+func TestClient_MaxResponseBytes(t *testing.T) {
+	t.Parallel()
+	ch := newTestChain(20, "a", everyBlock)
+	n := newFakeNode(t, ch)
+	c := dialTest(t, Options{URLs: []string{n.url()}, MaxResponseBytes: 4 << 10})
+
+	logs, err := c.Logs(t.Context(), LogQuery{From: 3, To: 3})
+	require.NoError(t, err)
+	require.Equal(t, ch.logs[3], logs)
+
+	_, err = c.Logs(t.Context(), LogQuery{From: 0, To: 19})
+	require.ErrorIs(t, err, ErrTooManyResults)
+	require.ErrorContains(t, err, "exceeds 4096")
+	require.Equal(t, 2, n.count("eth_getLogs"), "not retried")
 }

@@ -77,6 +77,9 @@ func retryModeOf(err error) retryMode {
 
 // classifyOpts tells classify what the failed request was.
 type classifyOpts struct {
+	// logs is set for eth_getLogs: a 413 or an oversized WS message means the
+	// result is too large.
+	logs bool
 	// logsRange is set for a multi-block eth_getLogs: a timeout then means
 	// the query is too heavy rather than the endpoint being down.
 	logsRange bool
@@ -111,7 +114,7 @@ func classify(err error, red redactor, o classifyOpts) error {
 		switch s := herr.StatusCode; {
 		case s == 429:
 			return &endpointError{kind: ErrRateLimited, msg: msg, retry: retryBackoff, cause: err}
-		case s == 413 && o.logsRange:
+		case s == 413 && o.logs:
 			return &endpointError{kind: ErrTooManyResults, msg: msg, cause: err}
 		case s == 413:
 			return &endpointError{kind: errBatchTooLarge, msg: msg, retry: retryNow, cause: err}
@@ -130,7 +133,7 @@ func classify(err error, red redactor, o classifyOpts) error {
 		}
 		return &endpointError{kind: ErrUnavailable, msg: "timeout: " + msg, retry: retryBackoff}
 	}
-	if strings.Contains(msg, "read limit exceeded") && o.logsRange {
+	if strings.Contains(msg, "read limit exceeded") && o.logs {
 		// The WS message size limit (Options.MaxResponseBytes) was hit.
 		return &endpointError{kind: ErrTooManyResults, msg: msg}
 	}

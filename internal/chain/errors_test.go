@@ -53,7 +53,7 @@ func rpcErr(code int, msg string) error { return &jsonRPCError{Code: code, Messa
 func TestClassify(t *testing.T) {
 	t.Parallel()
 	red := newRedactor("https://eth-mainnet.example.com/v2/" + testKey)
-	logs := classifyOpts{logsRange: true, from: 1, to: 100}
+	logs := classifyOpts{logs: true, logsRange: true, from: 1, to: 100}
 	var syntaxErr error = &json.SyntaxError{Offset: 3}
 	tests := []struct {
 		name string
@@ -84,6 +84,9 @@ func TestClassify(t *testing.T) {
 		{"HTTP503", rpc.HTTPError{StatusCode: 503, Status: "503 Service Unavailable"}, classifyOpts{}, ErrUnavailable, retryBackoff},
 		{"HTTP401", rpc.HTTPError{StatusCode: 401, Status: "401 Unauthorized"}, classifyOpts{}, ErrUnavailable, retryElsewhere},
 		{"HTTP400Body", rpc.HTTPError{StatusCode: 400, Body: []byte(`{"jsonrpc":"2.0","id":1,"error":{"code":-32602,"message":"query exceeds max results 20000"}}`)}, logs, ErrTooManyResults, retryNever},
+		{"HTTP413Logs", rpc.HTTPError{StatusCode: 413, Status: "413 Payload Too Large"}, classifyOpts{logs: true}, ErrTooManyResults, retryNever},
+		{"HTTP413Batch", rpc.HTTPError{StatusCode: 413, Status: "413 Payload Too Large"}, classifyOpts{}, errBatchTooLarge, retryNow},
+		{"WSReadLimitLogs", errors.New("websocket: read limit exceeded"), classifyOpts{logs: true}, ErrTooManyResults, retryNever},
 		{"HTTP400", rpc.HTTPError{StatusCode: 400, Status: "400 Bad Request"}, classifyOpts{}, nil, retryNever},
 		{"Refused", &url.Error{Op: "Post", URL: "https://eth-mainnet.example.com/v2/" + testKey, Err: &net.OpError{Op: "dial", Err: syscall.ECONNREFUSED}}, classifyOpts{}, ErrUnavailable, retryBackoff},
 		{"EOF", io.EOF, classifyOpts{}, ErrUnavailable, retryBackoff},

@@ -74,7 +74,7 @@ func (c *Client) Logs(ctx context.Context, q LogQuery) ([]types.Log, error) {
 	if err != nil {
 		return nil, fmt.Errorf("get logs %s: %w", q, err)
 	}
-	co := classifyOpts{logsRange: q.BlockHash == nil && q.To > q.From, from: q.From, to: q.To}
+	co := classifyOpts{logs: true, logsRange: q.BlockHash == nil && q.To > q.From, from: q.From, to: q.To}
 	var logs []types.Log
 	err = c.do(ctx, "get logs "+q.String(), co, func(ctx context.Context, ep *endpoint) error {
 		if q.BlockHash == nil {
@@ -160,7 +160,10 @@ func (c *Client) getLogsHTTP(ctx context.Context, ep *endpoint, arg map[string]a
 			bodyPool.Put(buf)
 		}
 	}()
-	if resp.ContentLength > 0 && resp.ContentLength <= c.opts.MaxResponseBytes {
+	if resp.ContentLength > c.opts.MaxResponseBytes {
+		return nil, &endpointError{kind: ErrTooManyResults, msg: fmt.Sprintf("response of %d bytes exceeds %d", resp.ContentLength, c.opts.MaxResponseBytes)}
+	}
+	if resp.ContentLength > 0 {
 		buf.Grow(int(resp.ContentLength))
 	}
 	n, err := buf.ReadFrom(io.LimitReader(resp.Body, c.opts.MaxResponseBytes+1))

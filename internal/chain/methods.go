@@ -10,6 +10,7 @@ import (
 	"github.com/ethereum/go-ethereum"
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/common/hexutil"
+	"github.com/ethereum/go-ethereum/core/types"
 	"github.com/ethereum/go-ethereum/rpc"
 	"go.uber.org/zap"
 )
@@ -52,6 +53,7 @@ type rpcHeader struct {
 	Hash       *common.Hash    `json:"hash"`
 	ParentHash *common.Hash    `json:"parentHash"`
 	Time       *hexutil.Uint64 `json:"timestamp"`
+	Bloom      *types.Bloom    `json:"logsBloom"`
 }
 
 // header checks h and converts it. want is the requested number, or nil when
@@ -72,7 +74,11 @@ func (h *rpcHeader) header(want *uint64) (Header, error) {
 	case h.Time == nil:
 		return bad("header %d without timestamp", uint64(*h.Number))
 	}
-	return Header{Number: uint64(*h.Number), Hash: *h.Hash, ParentHash: *h.ParentHash, Time: uint64(*h.Time)}, nil
+	out := Header{Number: uint64(*h.Number), Hash: *h.Hash, ParentHash: *h.ParentHash, Time: uint64(*h.Time)}
+	if h.Bloom != nil {
+		out.Bloom, out.HasBloom = *h.Bloom, true
+	}
+	return out, nil
 }
 
 // Finalized returns the number of the block tagged "finalized". ok is false

@@ -46,7 +46,6 @@ func newTestChain(n int, fork string, logsIn func(block uint64) int) *testChain 
 	for i := uint64(0); i < uint64(n); i++ {
 		h := Header{Number: i, Hash: hashOf("block", fork, i), ParentHash: parent, Time: 1_700_000_000 + 12*i}
 		parent = h.Hash
-		c.headers = append(c.headers, h)
 		var ls []types.Log
 		for k := 0; k < logsIn(i); k++ {
 			data := make([]byte, 64)
@@ -64,6 +63,14 @@ func newTestChain(n int, fork string, logsIn func(block uint64) int) *testChain 
 			})
 		}
 		c.logs = append(c.logs, ls)
+		for _, l := range ls {
+			h.Bloom.Add(l.Address.Bytes())
+			for _, tp := range l.Topics {
+				h.Bloom.Add(tp.Bytes())
+			}
+		}
+		h.HasBloom = true
+		c.headers = append(c.headers, h)
 	}
 	return c
 }
@@ -324,6 +331,7 @@ func (n *fakeNode) blockJSON(h Header) any {
 	return map[string]any{
 		"number": hexutil.Uint64(h.Number), "hash": h.Hash, "parentHash": h.ParentHash,
 		"timestamp": hexutil.Uint64(h.Time), "transactions": []string{}, "miner": common.Address{},
+		"logsBloom": h.Bloom,
 	}
 }
 

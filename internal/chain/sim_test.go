@@ -139,7 +139,11 @@ func TestClient_SimulatedNode(t *testing.T) {
 		for i, h := range hs {
 			want, err := ref.HeaderByNumber(t.Context(), new(big.Int).SetUint64(nums[i]))
 			require.NoError(t, err)
-			require.Equal(t, Header{Number: nums[i], Hash: want.Hash(), ParentHash: want.ParentHash, Time: want.Time}, h)
+			require.Equal(t, Header{Number: nums[i], Hash: want.Hash(), ParentHash: want.ParentHash, Time: want.Time,
+				Bloom: want.Bloom, HasBloom: true}, h)
+			if nums[i] > 0 {
+				require.True(t, types.BloomLookup(h.Bloom, s.emitter), "block %d has emitter logs", nums[i])
+			}
 			byNumber[h.Number] = h
 		}
 		byHash, err := c.HeaderByHash(t.Context(), hs[3].Hash)
@@ -253,4 +257,21 @@ func waitLog(t *testing.T, observed *observer.ObservedLogs, msg string, n int) {
 	t.Helper()
 	require.Eventually(t, func() bool { return observed.FilterMessage(msg).Len() >= n },
 		10*time.Second, 5*time.Millisecond, "waiting for %d log lines %q", n, msg)
+}
+
+func TestClient_SimulatedWSResponseLimit(t *testing.T) {
+	t.Parallel()
+	s := newSimChain(t)
+	for b := uint64(1); b <= 3; b++ {
+		s.emit(t, b, b, b, b, b, b)
+	}
+	c := dialTest(t, Options{URLs: []string{fmt.Sprintf("ws://127.0.0.1:%d", s.port)}, MaxResponseBytes: 4 << 10})
+
+	_, err := c.Logs(t.Context(), LogQuery{From: 1, To: 3})
+	require.ErrorIs(t, err, ErrTooManyResults)
+
+	// The connection is re-established for the next calls.
+	logs, err := c.Logs(t.Context(), LogQuery{From: 2, To: 2})
+	require.NoError(t, err)
+	require.Len(t, logs, 6)
 }

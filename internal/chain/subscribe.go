@@ -45,7 +45,7 @@ func (c *Client) SubscribeHeads(ctx context.Context) (<-chan uint64, error) {
 	}
 	var wg sync.WaitGroup
 	if len(wsEps) > 0 {
-		sub := event.ResubscribeErr(c.opts.RetryMax, h.resubscribeFunc(wsEps))
+		sub := event.ResubscribeErr(c.opts.RetryMax, h.resubscribeFunc(ctx, wsEps))
 		wg.Go(func() {
 			defer sub.Unsubscribe()
 			select {
@@ -60,6 +60,9 @@ func (c *Client) SubscribeHeads(ctx context.Context) (<-chan uint64, error) {
 	wg.Go(func() { h.poll(ctx, len(wsEps) > 0) })
 	go func() {
 		wg.Wait()
+		h.mu.Lock()
+		defer h.mu.Unlock()
+		h.closed = true
 		close(h.out)
 	}()
 	return h.out, nil
@@ -70,6 +73,7 @@ type headFeed struct {
 	c      *Client
 	out    chan uint64
 	mu     sync.Mutex // serialises sends so that only the latest value waits
+	closed bool       // out is closed (under mu)
 	last   atomic.Uint64
 	wsLast atomic.Int64 // unix nanos of the last WS notification
 	next   atomic.Int64 // index into the WS endpoints to subscribe to
@@ -80,6 +84,9 @@ type headFeed struct {
 func (h *headFeed) send(n uint64) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	if h.closed {
+		return
+	}
 	h.last.Store(max(h.last.Load(), n))
 	select {
 	case h.out <- n:
@@ -103,8 +110,9 @@ type wsHead struct {
 
 // resubscribeFunc returns the function event.ResubscribeErr calls to
 // (re)establish a newHeads subscription, rotating through the WS endpoints
-// after failures.
-func (h *headFeed) resubscribeFunc(eps []*endpoint) event.ResubscribeErrFunc {
+// after failures. Subscriptions also end with life: event.ResubscribeErr
+// does not unsubscribe one that is established while it is being stopped.
+func (h *headFeed) resubscribeFunc(life context.Context, eps []*endpoint) event.ResubscribeErrFunc {
 	log := h.c.log
 	return func(ctx context.Context, lastErr error) (event.Subscription, error) {
 		ep := eps[h.next.Load()%int64(len(eps))]
@@ -157,6 +165,8 @@ func (h *headFeed) resubscribeFunc(eps []*endpoint) event.ResubscribeErrFunc {
 				case <-timer.C:
 					return errSilent
 				case <-quit:
+					return nil
+				case <-life.Done():
 					return nil
 				}
 			}

@@ -324,6 +324,10 @@ func (c *Chain) LastFork() ForkInfo {
 // Commit mines one block with whatever is in the transaction pool and returns its hash. It is
 // serialised with Generator.Step and Fork, so it never seals half of a generator block. On
 // failure (the backend did not seal) it logs the error and returns the unchanged head hash.
+//
+// Caveat (go-ethereum's pool): when one sender sends several transactions right before Commit,
+// the later ones can miss the block unless the pool has promoted them already; wait until
+// PendingNonceAt(sender) is past the last nonce before calling Commit (Step does this).
 func (c *Chain) Commit() common.Hash {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -361,4 +365,47 @@ func (c *Chain) commitLocked(ctx context.Context) (common.Hash, error) {
 func (c *Chain) setHead(h *types.Header) {
 	c.head.Store(h.Number.Uint64())
 	c.headHash.Store(h.Hash())
+}
+
+// promoteWait bounds the wait for the pool to promote just-sent transactions.
+const promoteWait = 10 * time.Second
+
+// waitPromoted waits until the pool has promoted every sent transaction to "pending" (the
+// pool nonce of each sender is past its last one; next holds the next nonce per sender).
+//
+// Why: the legacy pool promotes new transactions asynchronously, and the forced pool reset
+// the simulated beacon runs before sealing first resets the pool nonces to the state nonces.
+// A sender's second transaction still queued at that moment is then not promoted (its first
+// one is already pending, so the queue does not start at the reset nonce) and misses the
+// block. Waiting for the promotion before Commit makes every block contain what was sent.
+func (c *Chain) waitPromoted(ctx context.Context, next map[common.Address]uint64, txs []*types.Transaction) error {
+	senders := map[common.Address]bool{}
+	for _, tx := range txs {
+		from, err := types.Sender(c.signer, tx)
+		if err != nil {
+			return fmt.Errorf("recover sender of %s: %w", tx.Hash(), err)
+		}
+		senders[from] = true
+	}
+	deadline := time.Now().Add(promoteWait)
+	for from := range senders {
+		for {
+			n, err := c.client.PendingNonceAt(ctx, from)
+			if err != nil {
+				return fmt.Errorf("read pool nonce of %s: %w", from, err)
+			}
+			if n >= next[from] {
+				break
+			}
+			if time.Now().After(deadline) {
+				return fmt.Errorf("pool did not promote the transactions of %s (pool nonce %d, want %d)", from, n, next[from])
+			}
+			select {
+			case <-ctx.Done():
+				return fmt.Errorf("wait for tx promotion: %w", ctx.Err())
+			case <-time.After(100 * time.Microsecond):
+			}
+		}
+	}
+	return nil
 }

@@ -140,7 +140,11 @@ func (c *Chain) forkLocked(ctx context.Context, depth uint64) (ForkInfo, error) 
 	}
 	epoch := c.epoch.Load()
 	for i := range depth + 1 {
-		if err := c.sendFiller(ctx, nonce+i, epoch, i); err != nil {
+		tx, err := c.sendFiller(ctx, nonce+i, epoch, i)
+		if err != nil {
+			return ForkInfo{}, err
+		}
+		if err := c.waitPromoted(ctx, map[common.Address]uint64{c.forker.Address: nonce + i + 1}, []*types.Transaction{tx}); err != nil {
 			return ForkInfo{}, err
 		}
 		if _, err := c.commitLocked(ctx); err != nil {
@@ -223,7 +227,7 @@ func (c *Chain) unmined(ctx context.Context, txs []common.Hash) ([]common.Hash, 
 
 // sendFiller sends the filler transaction of new block i of fork number epoch: 1 wei from the
 // forker account to an address derived from (epoch, i), so its hash is new.
-func (c *Chain) sendFiller(ctx context.Context, nonce, epoch, i uint64) error {
+func (c *Chain) sendFiller(ctx context.Context, nonce, epoch, i uint64) (*types.Transaction, error) {
 	var buf [16]byte
 	binary.BigEndian.PutUint64(buf[:8], epoch)
 	binary.BigEndian.PutUint64(buf[8:], i)
@@ -238,10 +242,10 @@ func (c *Chain) sendFiller(ctx context.Context, nonce, epoch, i uint64) error {
 		Value:     big.NewInt(1),
 	})
 	if err != nil {
-		return fmt.Errorf("sign filler tx: %w", err)
+		return nil, fmt.Errorf("sign filler tx: %w", err)
 	}
 	if err := c.client.SendTransaction(ctx, tx); err != nil {
-		return fmt.Errorf("send filler tx: %w", err)
+		return nil, fmt.Errorf("send filler tx: %w", err)
 	}
-	return nil
+	return tx, nil
 }

@@ -198,6 +198,9 @@ func (g *Generator) step(ctx context.Context) error {
 		}
 		txs = append(txs, tx)
 	}
+	if sendErr == nil {
+		sendErr = g.c.waitPromoted(ctx, g.nonces, txs)
+	}
 	// Commit even after a failed send so that the pool does not keep half a block.
 	hash, err := g.c.commitLocked(ctx)
 	if err != nil {

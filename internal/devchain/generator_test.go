@@ -1,9 +1,7 @@
 package devchain_test
 
 import (
-	"bytes"
 	"context"
-	"errors"
 	"math/big"
 	"testing"
 	"time"
@@ -199,6 +197,4 @@ func TestChain_ClosedRefusesWork(t *testing.T) {
 	require.NoError(t, c.Close())
 	require.Error(t, g.Step(context.Background()))
 	require.Error(t, c.Fork(1))
-	_ = bytes.Equal
-	_ = errors.Is
 }

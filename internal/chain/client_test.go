@@ -3,6 +3,7 @@ package chain
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math/big"
 	"strings"
 	"testing"
@@ -13,6 +14,7 @@ import (
 	"github.com/ethereum/go-ethereum/core/types"
 	"github.com/ethereum/go-ethereum/rpc"
 	"github.com/stretchr/testify/require"
+	"golang.org/x/sync/errgroup"
 )
 
 // noLogs and everyBlock are log layouts for newTestChain.
@@ -502,4 +504,38 @@ func TestClient_MaxResponseBytes(t *testing.T) {
 	require.ErrorIs(t, err, ErrTooManyResults)
 	require.ErrorContains(t, err, "exceeds 4096")
 	require.Equal(t, 2, n.count("eth_getLogs"), "not retried")
+}
+
+func TestClient_Concurrent(t *testing.T) {
+	t.Parallel()
+	ch := newTestChain(200, "a", everyBlock)
+	a, b := newFakeNode(t, ch), newFakeNode(t, ch)
+	for range 20 {
+		a.inject("*", fault{status: 503}, fault{truncate: true}, fault{})
+		b.inject("*", fault{status: 429}, fault{}, fault{})
+	}
+	c := dialTest(t, Options{URLs: []string{a.url(), b.url()}, MaxBatch: 7})
+	var g errgroup.Group
+	for w := range 8 {
+		g.Go(func() error {
+			from := uint64(w * 20)
+			hs, err := c.Headers(t.Context(), []uint64{from, from + 1, from + 2, from + 3, from + 4, from + 5, from + 6, from + 7, from + 8})
+			if err != nil {
+				return err
+			}
+			if hs[8] != ch.headers[from+8] {
+				return fmt.Errorf("header %d differs", from+8)
+			}
+			f := &RangeFetcher{Client: c, InitialSpan: 3}
+			logs, err := f.Fetch(t.Context(), from, from+19)
+			if err != nil {
+				return err
+			}
+			if len(logs) != 60 {
+				return fmt.Errorf("got %d logs for %d-%d", len(logs), from, from+19)
+			}
+			return nil
+		})
+	}
+	require.NoError(t, g.Wait())
 }

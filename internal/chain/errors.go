@@ -110,7 +110,10 @@ func classify(err error, red redactor, o classifyOpts) error {
 				return c
 			}
 		}
-		msg = red.scrub(fmt.Sprintf("http %d: %s", herr.StatusCode, truncate(string(herr.Body), 200)))
+		msg = fmt.Sprintf("http %d", herr.StatusCode)
+		if body := strings.TrimSpace(string(herr.Body)); body != "" {
+			msg = red.scrub(msg + ": " + truncate(body, 200))
+		}
 		switch s := herr.StatusCode; {
 		case s == 429:
 			return &endpointError{kind: ErrRateLimited, msg: msg, retry: retryBackoff, cause: err}
@@ -151,6 +154,11 @@ func classifyRPC(code int, msg string, cause error, o classifyOpts) error {
 	switch {
 	case isLagging(l):
 		return &endpointError{kind: ErrBlockNotFound, msg: full, retry: retryElsewhere, cause: cause}
+	case code == 4444 || containsAny(l, "missing trie node", "pruned", "historical state", "state not available",
+		"state is not available", "history is not available", "not archive"):
+		// A non-archive or pruned node (geth: 4444 "pruned history
+		// unavailable"); an archive endpoint may answer.
+		return &endpointError{kind: ErrUnavailable, msg: full, retry: retryElsewhere, cause: cause}
 	case isTooMany(l):
 		e := &endpointError{kind: ErrTooManyResults, msg: full, cause: cause}
 		if from, to, ok := parseRangeHint(msg, o.from, o.to); ok {
@@ -165,10 +173,6 @@ func classifyRPC(code int, msg string, cause error, o classifyOpts) error {
 	case containsAny(l, "header not found", "unknown block", "block not found", "block does not exist",
 		"cannot find block", "could not find block"):
 		return &endpointError{kind: ErrBlockNotFound, msg: full, retry: retryElsewhere, cause: cause}
-	case containsAny(l, "missing trie node", "pruned", "historical state", "state not available",
-		"state is not available", "history is not available", "not archive"):
-		// A non-archive or pruned node; an archive endpoint may answer.
-		return &endpointError{kind: ErrUnavailable, msg: full, retry: retryElsewhere, cause: cause}
 	case code == -32002 || containsAny(l, "timeout", "timed out", "deadline exceeded"):
 		if o.logsRange {
 			return &endpointError{kind: ErrTooManyResults, msg: full, cause: cause}

@@ -78,6 +78,8 @@ func TestClassify(t *testing.T) {
 		{"UnknownBlock", rpcErr(-32000, "unknown block"), classifyOpts{}, ErrBlockNotFound, retryElsewhere},
 		{"HeaderNotFound", rpcErr(-32000, "header not found"), classifyOpts{}, ErrBlockNotFound, retryElsewhere},
 		{"MissingTrie", rpcErr(-32000, "missing trie node 1234 (path )"), classifyOpts{}, ErrUnavailable, retryElsewhere},
+		{"PrunedHistory", rpcErr(4444, "pruned history unavailable"), logs, ErrUnavailable, retryElsewhere},
+		{"PrunedRange", rpcErr(-32000, "requested block range is pruned"), logs, ErrUnavailable, retryElsewhere},
 		{"Reverted", rpcErr(3, "execution reverted"), classifyOpts{}, nil, retryNever},
 		{"BatchTooLarge", rpcErr(-32600, "batch too large"), classifyOpts{}, errBatchTooLarge, retryNow},
 		{"HTTP429", rpc.HTTPError{StatusCode: 429, Status: "429 Too Many Requests"}, classifyOpts{}, ErrRateLimited, retryBackoff},

@@ -54,6 +54,7 @@ type simChain struct {
 	sim     *simulated.Backend
 	port    int
 	emitter common.Address
+	from    common.Address
 	key     func(*types.Transaction) *types.Transaction
 	nonce   uint64
 }
@@ -75,7 +76,7 @@ func newSimChain(t *testing.T) *simChain {
 	})
 	t.Cleanup(func() { _ = sim.Close() })
 	signer := types.LatestSignerForChainID(big.NewInt(1337))
-	return &simChain{sim: sim, port: port, emitter: emitter, key: func(tx *types.Transaction) *types.Transaction {
+	return &simChain{sim: sim, port: port, emitter: emitter, from: from, key: func(tx *types.Transaction) *types.Transaction {
 		signed, err := types.SignTx(tx, signer, key)
 		require.NoError(t, err)
 		return signed
@@ -94,6 +95,11 @@ func (s *simChain) emit(t *testing.T, words ...uint64) common.Hash {
 		require.NoError(t, s.sim.Client().SendTransaction(t.Context(), tx))
 		s.nonce++
 	}
+	// The pool admits transactions asynchronously; seal only once all are in.
+	require.Eventually(t, func() bool {
+		n, err := s.sim.Client().PendingNonceAt(t.Context(), s.from)
+		return err == nil && n == s.nonce
+	}, 10*time.Second, time.Millisecond)
 	return s.sim.Commit()
 }
 
@@ -274,4 +280,19 @@ func TestClient_SimulatedWSResponseLimit(t *testing.T) {
 	logs, err := c.Logs(t.Context(), LogQuery{From: 2, To: 2})
 	require.NoError(t, err)
 	require.Len(t, logs, 6)
+}
+
+func TestClient_SubscribeHeadsPollsWhileWSDown(t *testing.T) {
+	t.Parallel()
+	s := newSimChain(t)
+	dead := fmt.Sprintf("ws://127.0.0.1:%d", freePort(t))
+	c := dialTest(t, Options{
+		URLs:         []string{dead, fmt.Sprintf("http://127.0.0.1:%d", s.port)},
+		PollInterval: 10 * time.Millisecond, RetryMax: 50 * time.Millisecond,
+	})
+	heads, err := c.SubscribeHeads(t.Context())
+	require.NoError(t, err)
+	require.Equal(t, uint64(0), recvHead(t, heads))
+	s.emit(t, 1)
+	require.Equal(t, uint64(1), recvHead(t, heads), "polled over HTTP while no WS subscription works")
 }

@@ -75,7 +75,8 @@ type headFeed struct {
 	mu     sync.Mutex // serialises sends so that only the latest value waits
 	closed bool       // out is closed (under mu)
 	last   atomic.Uint64
-	wsLast atomic.Int64 // unix nanos of the last WS notification
+	wsLast atomic.Int64 // unix nanos of the last WS notification or subscription
+	wsLive atomic.Bool  // a WS subscription is established
 	next   atomic.Int64 // index into the WS endpoints to subscribe to
 }
 
@@ -144,7 +145,10 @@ func (h *headFeed) resubscribeFunc(life context.Context, eps []*endpoint) event.
 		}
 		log.Debug("subscribed to new heads", zap.String(fieldEndpoint, ep.name))
 		silence := h.c.opts.WSSilence
+		h.wsLast.Store(time.Now().UnixNano())
+		h.wsLive.Store(true)
 		return event.NewSubscription(func(quit <-chan struct{}) error {
+			defer h.wsLive.Store(false)
 			defer rsub.Unsubscribe()
 			timer := time.NewTimer(silence)
 			defer timer.Stop()
@@ -175,16 +179,16 @@ func (h *headFeed) resubscribeFunc(life context.Context, eps []*endpoint) event.
 }
 
 // poll sends the first eth_blockNumber answer and then its increases, every
-// PollInterval. With a WS
-// subscription it only polls while the subscription has been silent for
-// longer than two poll intervals.
+// PollInterval. With WS endpoints it polls only while no subscription is
+// established or the current one has been silent for WSSilence.
 func (h *headFeed) poll(ctx context.Context, haveWS bool) {
 	iv := h.c.opts.PollInterval
 	t := time.NewTicker(iv)
 	defer t.Stop()
 	first := true // the first answer is sent even if it is block 0
 	for {
-		if !haveWS || time.Now().UnixNano()-h.wsLast.Load() > int64(2*iv) {
+		wsOK := haveWS && h.wsLive.Load() && time.Now().UnixNano()-h.wsLast.Load() <= int64(h.c.opts.WSSilence)
+		if first || !wsOK {
 			n, err := h.c.HeadNumber(ctx)
 			switch {
 			case err != nil && ctx.Err() == nil:

@@ -129,6 +129,7 @@ type Chain struct {
 	// epoch counts completed forks; generators compare it to know when to resync.
 	epoch    atomic.Uint64
 	lastFork atomic.Pointer[ForkInfo]
+	forkLog  []ForkInfo // the last maxForkLog forks, guarded by mu
 }
 
 // New starts a simulated chain, funds the accounts and deploys the three registries behind
@@ -316,7 +317,9 @@ func (c *Chain) Forks() uint64 { return c.epoch.Load() }
 // LastFork describes the last completed fork (zero value before any).
 func (c *Chain) LastFork() ForkInfo {
 	if f := c.lastFork.Load(); f != nil {
-		return *f
+		info := *f
+		info.Dropped = append([]common.Hash(nil), f.Dropped...)
+		return info
 	}
 	return ForkInfo{}
 }

@@ -43,7 +43,13 @@ type ForkInfo struct {
 	DroppedTxs int
 	// Reinjected is how many of them the pool took back and the new branch re-mined.
 	Reinjected int
+	// Dropped are the hashes of the abandoned blocks (Ancestor+1 … OldHead); the node keeps
+	// them, so their logs stay readable with eth_getLogs by block hash.
+	Dropped []common.Hash
 }
+
+// maxForkLog is how many recent forks the chain remembers for generators catching up.
+const maxForkLog = 256
 
 // Fork simulates a reorg of depth blocks: the chain is rewound to the ancestor at Head-depth
 // and depth+1 new blocks are mined on it, so the new branch is one block longer than the old
@@ -87,6 +93,10 @@ func (c *Chain) Fork(depth uint64) error {
 		return fmt.Errorf("fork %d blocks: %w", depth, err)
 	}
 	c.lastFork.Store(&info)
+	c.forkLog = append(c.forkLog, info)
+	if len(c.forkLog) > maxForkLog {
+		c.forkLog = append([]ForkInfo(nil), c.forkLog[len(c.forkLog)-maxForkLog:]...)
+	}
 	c.epoch.Add(1)
 	c.log.Info("chain forked",
 		zap.Uint64("depth", depth), zap.Uint64("ancestor", info.Ancestor),
@@ -111,6 +121,7 @@ func (c *Chain) forkLocked(ctx context.Context, depth uint64) (ForkInfo, error) 
 		if err != nil {
 			return ForkInfo{}, fmt.Errorf("read block %d: %w", n, err)
 		}
+		info.Dropped = append(info.Dropped, b.Hash())
 		for _, tx := range b.Transactions() {
 			dropped = append(dropped, tx.Hash())
 		}
@@ -248,4 +259,15 @@ func (c *Chain) sendFiller(ctx context.Context, nonce, epoch, i uint64) (*types.
 		return nil, fmt.Errorf("send filler tx: %w", err)
 	}
 	return tx, nil
+}
+
+// forksSince returns the forks completed after the first epoch ones (in order), or false if
+// the chain no longer remembers all of them. c.mu must be held.
+func (c *Chain) forksSince(epoch uint64) ([]ForkInfo, bool) {
+	now := c.epoch.Load()
+	first := now - uint64(len(c.forkLog)) // forkLog[i] is fork number first+i+1
+	if epoch < first {
+		return nil, false
+	}
+	return c.forkLog[epoch-first:], true
 }

@@ -1,8 +1,14 @@
 package devchain_test
 
 import (
+	"bytes"
+	"compress/gzip"
 	"context"
+	"encoding/base64"
+	"encoding/json"
+	"io"
 	"math/big"
+	"strings"
 	"testing"
 	"time"
 
@@ -92,6 +98,7 @@ func TestGenerator_EveryFunctionAndLogDecodes(t *testing.T) {
 			require.Empty(t, ms.(*erc8004.MetadataSet).Value)
 		}
 	}
+	checkContent(t, c, logs)
 	for _, name := range []string{"Registered", "MetadataSet", "URIUpdated", "Transfer", "Approval", "ApprovalForAll",
 		"MetadataUpdate", "NewFeedback", "FeedbackRevoked", "ResponseAppended", "ValidationRequest",
 		"ValidationResponse", "Upgraded", "Initialized", "OwnershipTransferred"} {
@@ -198,3 +205,83 @@ func TestChain_ClosedRefusesWork(t *testing.T) {
 	require.Error(t, g.Step(context.Background()))
 	require.Error(t, c.Fork(1))
 }
+
+// checkContent checks that the traffic has the promised edge cases: every URI encoding (the
+// gzip data URIs really gunzip to JSON), negative and ±1e38 feedback values, decimals 0 and
+// high, empty and non-empty tags, agent wallets set to accounts and to an ERC-1271 wallet, and
+// validation responses that go down as well as up. The generator is deterministic for a seed,
+// so these hold for seed 1 at every run.
+func checkContent(t *testing.T, c *devchain.Chain, logs []types.Log) {
+	t.Helper()
+	uris := map[string]int{}
+	classify := func(u string) {
+		switch {
+		case u == "":
+			uris["empty"]++
+		case strings.HasPrefix(u, "https://"):
+			uris["https"]++
+		case strings.HasPrefix(u, "ipfs://"):
+			uris["ipfs"]++
+		case strings.HasPrefix(u, "data:application/json;base64,"):
+			uris["base64"]++
+		case strings.HasPrefix(u, gzipPrefix):
+			raw, err := base64.StdEncoding.DecodeString(strings.TrimPrefix(u, gzipPrefix))
+			require.NoError(t, err)
+			zr, err := gzip.NewReader(bytes.NewReader(raw))
+			require.NoError(t, err)
+			body, err := io.ReadAll(zr)
+			require.NoError(t, err)
+			require.True(t, json.Valid(body), "gzip data URI is not JSON: %q", body)
+			uris["gzip"]++
+		case strings.HasPrefix(u, "{"):
+			require.True(t, json.Valid([]byte(u)))
+			uris["json"]++
+		default:
+			uris["other"]++
+		}
+	}
+	wallets := map[common.Address]bool{}
+	for _, w := range c.ERC1271Wallets() {
+		wallets[w.Address] = true
+	}
+	limit := new(big.Int).Exp(big.NewInt(10), big.NewInt(38), nil)
+	var negative, bound, emptyTag, tag, dec0, decHigh, walletEOA, wallet1271, down bool
+	last := map[common.Hash]uint8{}
+	for _, l := range logs {
+		ev, err := erc8004.Decode(&l)
+		require.NoError(t, err)
+		switch e := ev.(type) {
+		case *erc8004.Registered:
+			classify(e.AgentURI)
+		case *erc8004.URIUpdated:
+			classify(e.NewURI)
+		case *erc8004.NewFeedback:
+			negative = negative || e.Value.Sign() < 0
+			bound = bound || new(big.Int).Abs(e.Value).Cmp(limit) == 0
+			emptyTag = emptyTag || e.Tag1 == ""
+			tag = tag || e.Tag1 != ""
+			dec0 = dec0 || e.ValueDecimals == 0
+			decHigh = decHigh || e.ValueDecimals >= 15
+		case *erc8004.MetadataSet:
+			if e.Key == "agentWallet" && len(e.Value) == 20 {
+				a := common.BytesToAddress(e.Value)
+				wallet1271 = wallet1271 || wallets[a]
+				walletEOA = walletEOA || !wallets[a]
+			}
+		case *erc8004.ValidationResponse:
+			if prev, ok := last[e.RequestHash]; ok && e.Response < prev {
+				down = true
+			}
+			last[e.RequestHash] = e.Response
+		}
+	}
+	for _, k := range []string{"empty", "https", "ipfs", "base64", "gzip", "json", "other"} {
+		require.Positive(t, uris[k], "no %s agent URI (%v)", k, uris)
+	}
+	require.True(t, negative && bound && emptyTag && tag && dec0 && decHigh,
+		"feedback edge cases: negative=%v ±1e38=%v emptyTag=%v tag=%v dec0=%v decHigh=%v", negative, bound, emptyTag, tag, dec0, decHigh)
+	require.True(t, walletEOA && wallet1271, "agent wallets: EOA=%v ERC-1271=%v", walletEOA, wallet1271)
+	require.True(t, down, "no validation response went down")
+}
+
+const gzipPrefix = "data:application/json;enc=gzip;level=6;base64,"

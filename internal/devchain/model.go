@@ -106,85 +106,26 @@ func (m *model) addValidation(v *validation) {
 	m.validIx[v.hash] = v
 }
 
-// resync rebuilds the model and the nonces from the chain's head state, through the
-// registries' view functions: ownerOf/getApproved for agents 0.. until ERC721NonexistentToken,
-// isApprovedForAll for every pair the generator ever granted or revoked, getClients /
-// getLastIndex / readFeedback for feedback, getAgentValidations / getValidationStatus for
-// validations, owner() per registry, and the nonce of every account. c.mu must be held.
-func (g *Generator) resync(ctx context.Context) error {
-	epoch := g.c.epoch.Load()
-	old := g.m
-	m := newModel()
-	for _, a := range g.admins {
-		n, err := g.c.client.NonceAt(ctx, a.Address, nil)
-		if err != nil {
-			return fmt.Errorf("resync nonce of %s: %w", a.Address, err)
+// purge forgets the feedback and validations of the given agents.
+func (m *model) purge(agents map[uint64]bool) {
+	keys := m.fbKeys[:0]
+	for _, k := range m.fbKeys {
+		if agents[k.agent] {
+			delete(m.feedback, k)
+			continue
 		}
-		g.nonces[a.Address] = n
+		keys = append(keys, k)
 	}
-	for r := range 3 {
-		var data []byte
-		switch r {
-		case regIdentity:
-			data = identityABI.PackOwner()
-		case regReputation:
-			data = reputationABI.PackOwner()
-		default:
-			data = validationABI.PackOwner()
+	m.fbKeys = keys
+	vs := m.validations[:0]
+	for _, v := range m.validations {
+		if agents[v.agent] {
+			delete(m.validIx, v.hash)
+			continue
 		}
-		out, err := g.view(ctx, r, data)
-		if err != nil {
-			return fmt.Errorf("resync owner of %s: %w", regNames[r], err)
-		}
-		if m.regOwner[r], err = identityABI.UnpackOwner(out); err != nil {
-			return fmt.Errorf("resync owner of %s: %w", regNames[r], err)
-		}
+		vs = append(vs, v)
 	}
-	for id := uint64(0); ; id++ {
-		bid := new(big.Int).SetUint64(id)
-		out, err := g.view(ctx, regIdentity, identityABI.PackOwnerOf(bid))
-		if isNonexistentToken(err) {
-			break
-		}
-		if err != nil {
-			return fmt.Errorf("resync ownerOf(%d): %w", id, err)
-		}
-		a := &agentState{id: id}
-		if a.owner, err = identityABI.UnpackOwnerOf(out); err != nil {
-			return fmt.Errorf("resync ownerOf(%d): %w", id, err)
-		}
-		if out, err = g.view(ctx, regIdentity, identityABI.PackGetApproved(bid)); err != nil {
-			return fmt.Errorf("resync getApproved(%d): %w", id, err)
-		}
-		if a.approved, err = identityABI.UnpackGetApproved(out); err != nil {
-			return fmt.Errorf("resync getApproved(%d): %w", id, err)
-		}
-		if id < uint64(len(old.agents)) {
-			a.metaKeys = old.agents[id].metaKeys
-		}
-		m.agents = append(m.agents, a)
-		if err := g.resyncAgent(ctx, m, a); err != nil {
-			return err
-		}
-	}
-	for _, p := range old.granted {
-		out, err := g.view(ctx, regIdentity, identityABI.PackIsApprovedForAll(p.owner, p.operator))
-		if err != nil {
-			return fmt.Errorf("resync isApprovedForAll: %w", err)
-		}
-		on, err := identityABI.UnpackIsApprovedForAll(out)
-		if err != nil {
-			return fmt.Errorf("resync isApprovedForAll: %w", err)
-		}
-		m.setOperator(p.owner, p.operator, on)
-	}
-	g.m = m
-	g.epoch = epoch
-	g.synced = true
-	g.mu.Lock()
-	g.stats.Resyncs++
-	g.mu.Unlock()
-	return nil
+	m.validations = vs
 }
 
 // resyncAgent loads the feedback and validations of one agent into m.

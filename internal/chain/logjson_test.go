@@ -5,13 +5,18 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"math/big"
 	"math/rand/v2"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"strings"
 	"testing"
 
+	"github.com/ethereum/go-ethereum"
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/core/types"
+	"github.com/ethereum/go-ethereum/ethclient"
 	"github.com/stretchr/testify/require"
 )
 
@@ -335,6 +340,61 @@ func BenchmarkDecodeLogs(b *testing.B) {
 				b.Fatal(err)
 			}
 			logs, err := stdDecode(env.Result)
+			if err != nil || len(logs) != 10_000 {
+				b.Fatal(err, len(logs))
+			}
+		}
+		report(b)
+	})
+}
+
+// BenchmarkLogsHTTP measures a whole eth_getLogs round trip of a 10k-log
+// answer over loopback HTTP: this client against ethclient.FilterLogs.
+func BenchmarkLogsHTTP(b *testing.B) {
+	body := benchLogs(b)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var req struct {
+			ID     json.RawMessage `json:"id"`
+			Method string          `json:"method"`
+		}
+		_ = json.NewDecoder(r.Body).Decode(&req)
+		w.Header().Set("Content-Type", "application/json")
+		switch req.Method {
+		case "eth_getLogs":
+			_, _ = w.Write(bytes.Replace(body, []byte(`"id":1`), append([]byte(`"id":`), req.ID...), 1))
+		case "eth_chainId":
+			fmt.Fprintf(w, `{"jsonrpc":"2.0","id":%s,"result":"0x1"}`, req.ID)
+		default:
+			fmt.Fprintf(w, `{"jsonrpc":"2.0","id":%s,"result":"0x2000000"}`, req.ID)
+		}
+	}))
+	b.Cleanup(srv.Close)
+	report := func(b *testing.B) {
+		b.SetBytes(int64(len(body)))
+		b.ReportMetric(float64(10_000*b.N)/b.Elapsed().Seconds(), "logs/s")
+	}
+	b.Run("Client", func(b *testing.B) {
+		c, err := Dial(b.Context(), Options{URLs: []string{srv.URL}})
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer c.Close()
+		for b.Loop() {
+			logs, err := c.Logs(b.Context(), LogQuery{From: 24_000_000, To: 24_001_000})
+			if err != nil || len(logs) != 10_000 {
+				b.Fatal(err, len(logs))
+			}
+		}
+		report(b)
+	})
+	b.Run("Ethclient", func(b *testing.B) {
+		ec, err := ethclient.Dial(srv.URL)
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer ec.Close()
+		for b.Loop() {
+			logs, err := ec.FilterLogs(b.Context(), ethereum.FilterQuery{FromBlock: big.NewInt(24_000_000), ToBlock: big.NewInt(24_001_000)})
 			if err != nil || len(logs) != 10_000 {
 				b.Fatal(err, len(logs))
 			}

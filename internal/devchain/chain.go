@@ -349,18 +349,21 @@ func (c *Chain) Commit() common.Hash {
 }
 
 // commitLocked seals one block and checks that the head really advanced by one (the simulated
-// backend only logs sealing errors). c.mu must be held.
+// backend only logs sealing errors). The cached head is updated from the chain in any case, and
+// the read ignores ctx's cancellation: the block is sealed by then. c.mu must be held.
 func (c *Chain) commitLocked(ctx context.Context) (common.Hash, error) {
 	before := c.head.Load()
 	h := c.sim.Commit()
-	hdr, err := c.client.HeaderByHash(ctx, h)
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), opTimeout)
+	defer cancel()
+	hdr, err := c.client.HeaderByHash(rctx, h)
 	if err != nil {
 		return common.Hash{}, fmt.Errorf("read sealed block %s: %w", h, err)
 	}
+	c.setHead(hdr)
 	if n := hdr.Number.Uint64(); n != before+1 {
 		return common.Hash{}, fmt.Errorf("commit sealed no block (head %d, expected %d)", n, before+1)
 	}
-	c.setHead(hdr)
 	return h, nil
 }
 

@@ -15,6 +15,7 @@ import (
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/core/types"
 	"github.com/ethereum/go-ethereum/crypto"
+	"github.com/ethereum/go-ethereum/params"
 )
 
 const defaultTxPerBlock = 8
@@ -294,9 +295,10 @@ func (g *Generator) send(ctx context.Context, cl *call, tipRank int) (*types.Tra
 // gasFor is a generous gas limit. The simulated chain runs the newest fork rules, where EIP-8037
 // charges 64 × 1530 gas of state gas per new storage slot, so a stored string byte costs about
 // 3,800 gas: 5,000 per calldata byte on top of a 500k base covers every registry call (unused
-// gas is not charged).
+// gas is not charged). It stays under EIP-7825's per-transaction cap, above which the miner
+// silently leaves a transaction out; the generator's largest calls need about 12M.
 func gasFor(data []byte) uint64 {
-	return min(500_000+5_000*uint64(len(data)), 40_000_000)
+	return min(500_000+5_000*uint64(len(data)), params.MaxTxGas)
 }
 
 // check verifies the receipt of a sent call against its expectation.

@@ -285,3 +285,19 @@ func checkContent(t *testing.T, c *devchain.Chain, logs []types.Log) {
 }
 
 const gzipPrefix = "data:application/json;enc=gzip;level=6;base64,"
+
+func TestGenerator_RecoversAfterCanceledStep(t *testing.T) {
+	t.Parallel()
+	c := newChain(t, devchain.Options{Seed: 6, Accounts: 8})
+	g := devchain.NewGenerator(c, devchain.GenOptions{Seed: 6, TxPerBlock: 4})
+	require.NoError(t, g.Step(context.Background()))
+	canceled, cancel := context.WithCancel(context.Background())
+	cancel()
+	require.Error(t, g.Step(canceled))
+	h := c.Head()
+	for range 3 {
+		require.NoError(t, g.Step(context.Background()))
+	}
+	require.Equal(t, h+3, c.Head())
+	require.Equal(t, 2, g.Stats().Resyncs, "a failed step forces a full resync")
+}

@@ -47,8 +47,8 @@ type GenStats struct {
 	Steps int
 	// Sent, Succeeded and ExpectedReverts count transactions over all functions.
 	Sent, Succeeded, ExpectedReverts int
-	// Resyncs counts model rebuilds from the chain's view functions (the first Step and one
-	// after every fork).
+	// Resyncs counts model updates from the chain's view functions: at the first Step, at the
+	// first Step after one or more forks, and after a failed Step.
 	Resyncs int
 	// Functions is keyed "Registry.signature", e.g. "Identity.register(string)" (see
 	// WriteFunctions).
@@ -160,8 +160,9 @@ type revertSpec struct {
 // Step sends one block's worth of transactions (GenOptions.TxPerBlock) and commits exactly one
 // block. Calls meant to succeed must be mined with status 1; must-revert calls are first
 // checked with eth_call (the reason must match), then mined and must have status 0. Any
-// deviation is returned as an error; the generator then resyncs before its next Step. After a
-// fork of the chain, Step first rebuilds its model from the registries' view functions.
+// deviation is returned as an error; the generator then rebuilds its model before its next
+// Step. After forks of the chain, Step first updates its model and nonces from the chain (the
+// registries' view functions, for what the forks touched).
 func (g *Generator) Step(ctx context.Context) error {
 	g.c.mu.Lock()
 	defer g.c.mu.Unlock()

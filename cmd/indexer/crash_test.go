@@ -32,7 +32,7 @@ func TestRun_SIGKILLDuringBackfill(t *testing.T) {
 	require.NoError(t, err)
 	defer c.Close()
 	gen := devchain.NewGenerator(c, devchain.GenOptions{Seed: 5})
-	for range 400 {
+	for range 600 {
 		require.NoError(t, gen.Step(ctx))
 	}
 	head := c.Head()
@@ -58,7 +58,7 @@ func TestRun_SIGKILLDuringBackfill(t *testing.T) {
 		cmd := exec.CommandContext(ctx, binary, args...)
 		cmd.Env = cleanEnv()
 		require.NoError(t, cmd.Start())
-		time.Sleep(time.Duration(150+rng.IntN(350)) * time.Millisecond)
+		time.Sleep(time.Duration(60+rng.IntN(200)) * time.Millisecond)
 		require.NoError(t, cmd.Process.Signal(syscall.SIGKILL))
 		_ = cmd.Wait()
 		kills++

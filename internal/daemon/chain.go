@@ -32,8 +32,10 @@ type ChainSpec struct {
 	PollInterval time.Duration
 	// RequestTimeout overrides the RPC client's per-request timeout.
 	RequestTimeout time.Duration
-	// BackfillSpan overrides the most blocks per batch below finality.
-	BackfillSpan uint64
+	// MaxBackoff caps the waits between retries of RPC calls and of failed batches.
+	MaxBackoff time.Duration
+	// BackfillSpan and LiveSpan override the most blocks per batch below and above finality.
+	BackfillSpan, LiveSpan uint64
 }
 
 // addresses returns the registry addresses to filter logs by, and their kinds.
@@ -55,7 +57,7 @@ func (s ChainSpec) addresses() ([]common.Address, map[common.Address]erc8004.Reg
 // Dial connects to the chain's RPC endpoints and checks they serve the configured chain id.
 func (s ChainSpec) Dial(ctx context.Context, log *zap.Logger) (*chain.Client, error) {
 	client, err := chain.Dial(ctx, chain.Options{URLs: s.RPCURLs, Log: log, ChainID: s.ChainID,
-		PollInterval: s.PollInterval, RequestTimeout: s.RequestTimeout})
+		PollInterval: s.PollInterval, RequestTimeout: s.RequestTimeout, RetryMax: s.MaxBackoff})
 	if err != nil {
 		return nil, fmt.Errorf("dial chain %d: %w", s.ChainID, err)
 	}
@@ -92,6 +94,8 @@ func NewIndexer(spec ChainSpec, client *chain.Client, db *sink.Postgres, log *za
 		AllowDeepReorg:  spec.AllowDeepReorg,
 		PollInterval:    spec.PollInterval,
 		BackfillSpan:    spec.BackfillSpan,
+		LiveSpan:        spec.LiveSpan,
+		MaxBackoff:      spec.MaxBackoff,
 	}
 	return indexer.New(cfg, client, fetcher, db, log.Named("indexer"), notify)
 }

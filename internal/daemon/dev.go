@@ -152,7 +152,11 @@ func drive(ctx context.Context, c *devchain.Chain, opts DevOptions, indexErr cha
 		default:
 		}
 		if opts.ReorgEvery > 0 && i%opts.ReorgEvery == 0 {
-			depth := 1 + rng.Uint64N(opts.MaxReorgDepth)
+			// Early in a run the chain above the registries' deployment is shorter than the drawn depth.
+			depth := min(1+rng.Uint64N(opts.MaxReorgDepth), c.MaxForkDepth())
+			if depth == 0 {
+				continue
+			}
 			if err := c.Fork(depth); err != nil {
 				return sum, fmt.Errorf("fork %d blocks: %w", depth, err)
 			}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"maps"
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
@@ -41,13 +42,39 @@ type faultyRPC struct {
 }
 
 // lagBlocks is how far behind the head the lagging node is.
-const lagBlocks = 5
+const lagBlocks = 30
 
-func (f *faultyRPC) pick() string {
+func (f *faultyRPC) pick(isLogs bool) string {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	faults := []string{"", "", "", "429", "503", "timeout", "truncate", "lagging", "blockhash", "duplicate"}
+	// Head polls and header batches fail one time in five, so that the client's backoff leaves
+	// room for many eth_getLogs calls.
+	faults := []string{"429", "503", "timeout", "truncate", "", "", "", "", "", "", "", "", "", "", "", "", "", "", "", ""}
+	if isLogs {
+		// eth_getLogs calls are few next to the head polls: give them their own faults more often.
+		faults = []string{"", "", "lagging", "lagging", "blockhash", "duplicate", "truncate"}
+	}
 	return faults[f.rng.IntN(len(faults))]
+}
+
+var allFaults = []string{"429", "503", "timeout", "truncate", "lagging", "blockhash", "duplicate"}
+
+// allInjected reports whether every kind of fault was injected at least n times.
+func (f *faultyRPC) allInjected(n int) bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for _, fault := range allFaults {
+		if f.counts[fault] < n {
+			return false
+		}
+	}
+	return true
+}
+
+func (f *faultyRPC) snapshot() map[string]int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return maps.Clone(f.counts)
 }
 
 // applied records that a fault was really injected.
@@ -59,11 +86,11 @@ func (f *faultyRPC) applied(fault string) {
 
 func (f *faultyRPC) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	body, _ := io.ReadAll(r.Body)
+	isLogs := bytes.Contains(body, []byte(`"eth_getLogs"`)) && !bytes.HasPrefix(bytes.TrimSpace(body), []byte("["))
 	fault := ""
 	if f.enabled.Load() {
-		fault = f.pick()
+		fault = f.pick(isLogs)
 	}
-	isLogs := bytes.Contains(body, []byte(`"eth_getLogs"`)) && !bytes.HasPrefix(bytes.TrimSpace(body), []byte("["))
 	switch fault {
 	case "429", "503", "timeout":
 		f.applied(fault)
@@ -166,6 +193,8 @@ func TestIndexer_MisbehavingRPC(t *testing.T) {
 		FinalityDepth:  64,
 		PollInterval:   50 * time.Millisecond,
 		RequestTimeout: time.Second,
+		LiveSpan:       4, // many small batches: many eth_getLogs calls to spoil
+		MaxBackoff:     300 * time.Millisecond,
 	}
 	pool := testdb.New(t)
 	db := sink.NewPostgres(pool, log)
@@ -182,21 +211,24 @@ func TestIndexer_MisbehavingRPC(t *testing.T) {
 	done := make(chan error, 1)
 	go func() { done <- ix.Run(ictx, nil) }()
 
-	// 120 blocks of traffic with faults on, then 20 without.
-	for i := 0; i < 140; i++ {
-		if i == 120 {
+	// Traffic with faults on until every kind was injected at least twice, then 20 blocks
+	// without.
+	after := 0
+	for blocks := 0; after < 20; blocks++ {
+		require.Less(t, blocks, 1500, "faults still missing: %v", proxy.snapshot())
+		if proxy.enabled.Load() && proxy.allInjected(2) {
 			proxy.enabled.Store(false)
 		}
+		if !proxy.enabled.Load() {
+			after++
+		}
 		require.NoError(t, gen.Step(ctx))
-		time.Sleep(20 * time.Millisecond)
+		time.Sleep(120 * time.Millisecond)
 	}
 	require.NoError(t, waitCaughtUp(ctx, db, c, 2*time.Minute, done))
 	stop()
 	require.ErrorIs(t, <-done, context.Canceled)
-	t.Log("faults injected:", proxy.counts)
-	for _, fault := range []string{"429", "503", "timeout", "truncate", "lagging", "blockhash", "duplicate"} {
-		require.Positive(t, proxy.counts[fault], "fault %s never injected", fault)
-	}
+	t.Log("faults injected:", proxy.snapshot())
 	require.Zero(t, reorgs.Load(), "the chain never forked: a rollback means a wrong row had been committed")
 
 	direct := spec

@@ -56,6 +56,8 @@ type Config struct {
 	LiveSpan     uint64
 	// PollInterval is how long Run waits for a new head before it asks again.
 	PollInterval time.Duration
+	// MaxBackoff caps the wait between failed batches (default 30s).
+	MaxBackoff time.Duration
 }
 
 func (c Config) withDefaults() Config {
@@ -70,6 +72,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.PollInterval == 0 {
 		c.PollInterval = 2 * time.Second
+	}
+	if c.MaxBackoff == 0 {
+		c.MaxBackoff = 30 * time.Second
 	}
 	return c
 }
@@ -125,7 +130,7 @@ func (ix *Indexer) Run(ctx context.Context, wake <-chan uint64) error {
 			return err
 		default:
 			failures++
-			delay := backoff(failures)
+			delay := backoff(failures, ix.cfg.MaxBackoff)
 			ix.log.Warn("batch failed", zap.Uint64(fieldChainID, ix.cfg.ChainID), zap.Error(err),
 				zap.Int("failures", failures), zap.Duration("retry_in", delay))
 			if err := sleep(ctx, delay); err != nil {
@@ -374,10 +379,10 @@ func (ix *Indexer) fetchHeaders(ctx context.Context, nums []uint64) (map[uint64]
 	return out, nil
 }
 
-// backoff returns an exponential delay with jitter: 200ms, 400ms, ... capped at 30s.
-func backoff(failures int) time.Duration {
+// backoff returns an exponential delay with jitter: 200ms, 400ms, ... capped at limit.
+func backoff(failures int, limit time.Duration) time.Duration {
 	d := 200 * time.Millisecond << min(failures-1, 8)
-	d = min(d, 30*time.Second)
+	d = min(d, limit)
 	return d/2 + rand.N(d/2+1)
 }
 

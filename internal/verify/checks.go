@@ -18,7 +18,7 @@ import (
 // key; isApprovedForAll per known (owner, operator); and ownerOf(max+1) must revert, so no agent
 // is missing at the top.
 func (v *Verifier) identityChecks(ctx context.Context) ([]check, int, error) {
-	const qAgents = `SELECT agent_id::text, owner, agent_uri, coalesce(agent_wallet, ''), coalesce(approved, '')
+	const qAgents = `SELECT agent_id::text AS id, owner, agent_uri, coalesce(agent_wallet, ''), coalesce(approved, '')
 		FROM erc8004_agents WHERE chain_id = $1 AND registry = $2 ORDER BY agent_id`
 	to, reg := v.regs.Identity, hexAddr(v.regs.Identity)
 	var checks []check
@@ -56,7 +56,7 @@ func (v *Verifier) identityChecks(ctx context.Context) ([]check, int, error) {
 	checks = append(checks, check{"ownerOf", "agent " + next.String() + " (one past the last)", to,
 		v.identity.PackOwnerOf(next), expectRevert("no such agent")})
 
-	const qMetadata = `SELECT agent_id::text, key, key_hash, value FROM erc8004_agent_metadata
+	const qMetadata = `SELECT agent_id::text AS id, key, key_hash, value FROM erc8004_agent_metadata
 		WHERE chain_id = $1 AND registry = $2 ORDER BY agent_id, key_hash`
 	rows, err = v.pool.Query(ctx, qMetadata, int64(v.chainID), reg)
 	if err != nil {
@@ -100,7 +100,7 @@ func (v *Verifier) identityChecks(ctx context.Context) ([]check, int, error) {
 // getClients, getSummary(agent, clients, "", "") against v_erc8004_agent_reputation and
 // getResponseCount(agent, 0, 0, []).
 func (v *Verifier) reputationChecks(ctx context.Context) ([]check, int, error) {
-	const qFeedback = `SELECT agent_id::text, client_address, feedback_index, value::text, value_decimals, tag1, tag2, is_revoked
+	const qFeedback = `SELECT agent_id::text AS id, client_address, feedback_index, value::text, value_decimals, tag1, tag2, is_revoked
 		FROM erc8004_reputation WHERE chain_id = $1 AND registry = $2 ORDER BY agent_id, block_number, log_index`
 	to, reg := v.regs.Reputation, hexAddr(v.regs.Reputation)
 	var checks []check
@@ -185,7 +185,7 @@ func (v *Verifier) reputationChecks(ctx context.Context) ([]check, int, error) {
 // validationChecks: getValidationStatus per request, and per agent getAgentValidations and
 // getSummary(agent, [], "") against v_erc8004_agent_stats.
 func (v *Verifier) validationChecks(ctx context.Context) ([]check, int, error) {
-	const qRequests = `SELECT request_hash, validator_address, agent_id::text, coalesce(response, 0), coalesce(response_hash, $3),
+	const qRequests = `SELECT request_hash, validator_address, agent_id::text AS id, coalesce(response, 0), coalesce(response_hash, $3),
 			coalesce(tag, ''), extract(epoch FROM coalesce(responded_at, block_time))::bigint
 		FROM erc8004_validations WHERE chain_id = $1 AND registry = $2 ORDER BY agent_id, block_number, log_index`
 	to, reg := v.regs.Validation, hexAddr(v.regs.Validation)

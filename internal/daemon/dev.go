@@ -153,15 +153,13 @@ func drive(ctx context.Context, c *devchain.Chain, opts DevOptions, indexErr cha
 		}
 		if opts.ReorgEvery > 0 && i%opts.ReorgEvery == 0 {
 			// Early in a run the chain above the registries' deployment is shorter than the drawn depth.
-			depth := min(1+rng.Uint64N(opts.MaxReorgDepth), c.MaxForkDepth())
-			if depth == 0 {
-				continue
+			if depth := min(1+rng.Uint64N(opts.MaxReorgDepth), c.MaxForkDepth()); depth > 0 {
+				if err := c.Fork(depth); err != nil {
+					return sum, fmt.Errorf("fork %d blocks: %w", depth, err)
+				}
+				sum.Forks++
+				log.Info("chain forked", zap.Uint64("depth", depth), zap.Uint64("head", c.Head()))
 			}
-			if err := c.Fork(depth); err != nil {
-				return sum, fmt.Errorf("fork %d blocks: %w", depth, err)
-			}
-			sum.Forks++
-			log.Info("chain forked", zap.Uint64("depth", depth), zap.Uint64("head", c.Head()))
 		}
 		if err := gen.Step(ctx); err != nil {
 			if ctx.Err() != nil {

@@ -18,6 +18,9 @@ type keySet struct {
 	ops      map[[3]string]struct{} // (identity registry, owner, operator)
 	pairs    map[[3]string]struct{} // (reputation registry, agent id, client)
 	requests map[[2]string]struct{} // (validation registry, request hash)
+	// agentIDs are all agent ids that any touched event concerns, whatever the registry: the
+	// agents whose published aggregates may have changed.
+	agentIDs map[string]struct{}
 }
 
 func newKeySet() keySet {
@@ -27,6 +30,7 @@ func newKeySet() keySet {
 		ops:      map[[3]string]struct{}{},
 		pairs:    map[[3]string]struct{}{},
 		requests: map[[2]string]struct{}{},
+		agentIDs: map[string]struct{}{},
 	}
 }
 
@@ -39,6 +43,9 @@ func (k *keySet) size() int {
 // these stored columns (not from typed events) lets the rows being deleted and the rows being
 // inserted go through the same function.
 func (k *keySet) add(address, event, agentID string, topics []string) {
+	if agentID != "" {
+		k.agentIDs[agentID] = struct{}{}
+	}
 	topic := func(i int) string {
 		if i < len(topics) {
 			return topics[i]

@@ -13,6 +13,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/ethereum/go-ethereum/common"
@@ -121,6 +123,7 @@ func (p *Postgres) Replace(ctx context.Context, b *Batch) (Stats, error) {
 			return err
 		}
 		st.Touched = keys.size()
+		st.Agents = sortedIDs(keys.agentIDs)
 		if err := storeBlocks(ctx, tx, b); err != nil {
 			return err
 		}
@@ -138,7 +141,24 @@ type Stats struct {
 	Deleted  int64 // rows deleted from the range (all tables)
 	Inserted int64 // rows inserted (all tables)
 	Touched  int   // derived-state keys recomputed
-	Elapsed  time.Duration
+	// Agents are the ids (decimal, ascending) of every agent that a deleted or inserted event
+	// concerns: the agents whose derived state and aggregates may have changed.
+	Agents  []string
+	Elapsed time.Duration
+}
+
+func sortedIDs(m map[string]struct{}) []string {
+	out := make([]string, 0, len(m))
+	for id := range m {
+		out = append(out, id)
+	}
+	slices.SortFunc(out, func(a, b string) int {
+		if len(a) != len(b) {
+			return len(a) - len(b)
+		}
+		return strings.Compare(a, b)
+	})
+	return out
 }
 
 func lockCursor(ctx context.Context, tx pgx.Tx, b *Batch) error {

@@ -239,3 +239,61 @@ func TestPostgres_ReplaceRejectsBadBatches(t *testing.T) {
 	_, err := db.Cursor(ctx, chainID)
 	require.ErrorIs(t, err, sink.ErrNotFound)
 }
+
+// v1FeedbackABI is the Oct 2025 (v1.0) NewFeedback, which carries no feedback index.
+const v1FeedbackABI = `[{"type":"event","name":"NewFeedback","inputs":[
+ {"name":"agentId","type":"uint256","indexed":true},{"name":"clientAddress","type":"address","indexed":true},
+ {"name":"score","type":"uint8","indexed":false},{"name":"tag1","type":"bytes32","indexed":true},
+ {"name":"tag2","type":"bytes32","indexed":false},{"name":"feedbackUri","type":"string","indexed":false},
+ {"name":"feedbackHash","type":"bytes32","indexed":false}]}]`
+
+// TestPostgres_DerivedFeedbackIndexes feeds v1.0 feedback (no index in the event): the projection
+// numbers them 1, 2, ... per (agent, client), a revocation names the derived index, and a rollback
+// and replay renumber nothing else.
+func TestPostgres_DerivedFeedbackIndexes(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	pool := testdb.New(t)
+	db := sink.NewPostgres(pool, zap.NewNop())
+	v1, err := gethabi.JSON(strings.NewReader(v1FeedbackABI))
+	require.NoError(t, err)
+	lb := newLogBuilder(t)
+	v1Feedback := func(block uint64, index uint, client common.Address, score uint8) types.Log {
+		ev := v1.Events["NewFeedback"]
+		data, err := ev.Inputs.NonIndexed().Pack(score, [32]byte{'x'}, "ipfs://f", [32]byte{})
+		require.NoError(t, err)
+		return types.Log{Address: reputation, BlockNumber: block, Index: index, BlockHash: blockHash(block),
+			TxHash: crypto.Keccak256Hash([]byte{byte(block), byte(index)}), Data: data,
+			Topics: []common.Hash{ev.ID, common.BigToHash(big.NewInt(7)), common.BytesToHash(client.Bytes()), {'t'}}}
+	}
+	indexes := func() map[string]string {
+		rows, err := pool.Query(ctx, `SELECT client_address || ':' || value, feedback_index::text || ':' || is_revoked::text
+			FROM erc8004_reputation ORDER BY block_number, log_index`)
+		require.NoError(t, err)
+		out := map[string]string{}
+		for rows.Next() {
+			var k, v string
+			require.NoError(t, rows.Scan(&k, &v))
+			out[k] = v
+		}
+		require.NoError(t, rows.Err())
+		return out
+	}
+
+	_, err = db.Replace(ctx, batch(t, 20, 20, v1Feedback(20, 0, alice, 10), v1Feedback(20, 1, bob, 20), v1Feedback(20, 2, alice, 30)))
+	require.NoError(t, err)
+	lb.block, lb.index = 21, 1
+	_, err = db.Replace(ctx, batch(t, 21, 21, v1Feedback(21, 0, alice, 40), lb.log(reputation, "FeedbackRevoked", big.NewInt(7), alice, uint64(2))))
+	require.NoError(t, err)
+	want := map[string]string{
+		lower(alice) + ":10": "1:false", lower(bob) + ":20": "1:false",
+		lower(alice) + ":30": "2:true", lower(alice) + ":40": "3:false",
+	}
+	require.Equal(t, want, indexes())
+
+	fork := header(20)
+	_, err = db.Replace(ctx, &sink.Batch{ChainID: chainID, From: 21, To: sink.MaxBlock, Cursor: &fork})
+	require.NoError(t, err)
+	require.Equal(t, map[string]string{lower(alice) + ":10": "1:false", lower(bob) + ":20": "1:false",
+		lower(alice) + ":30": "2:false"}, indexes())
+}

@@ -8,35 +8,61 @@ import (
 
 // ChainInfo is a built-in ERC-8004 deployment: the registries' proxy addresses on one chain and
 // the blocks from which they emitted logs. An empty address means the registry is not known to be
-// deployed there.
+// deployed there; a zero start block of a deployed registry means its deployment block is not
+// known, and `indexer run` searches for it (the proxy's first Upgraded log).
 type ChainInfo struct {
 	// Name is the lowercase name accepted by --chain.
 	Name string
 	// ID is the EVM chain id.
 	ID uint64
+	// Testnet marks test networks.
+	Testnet bool
 	// IdentityRegistry, ReputationRegistry and ValidationRegistry are 0x-prefixed addresses.
 	IdentityRegistry   string
 	ReputationRegistry string
 	ValidationRegistry string
 	// IdentityStart, ReputationStart and ValidationStart are the first blocks to index for each
-	// registry (the proxy deployment, whose Upgraded/Initialized logs are indexed too).
+	// registry (the proxy deployment, whose Upgraded/Initialized logs are indexed too); zero
+	// when unknown.
 	IdentityStart   uint64
 	ReputationStart uint64
 	ValidationStart uint64
+	// Note says what is uncertain about the entry (a chain id taken from unofficial sources),
+	// empty when nothing is.
+	Note string
 }
 
-// StartBlock is the lowest start block among the registries deployed on the chain.
+type registryStart struct {
+	addr  string
+	block uint64
+}
+
+func (c ChainInfo) registries() []registryStart {
+	return []registryStart{{c.IdentityRegistry, c.IdentityStart}, {c.ReputationRegistry, c.ReputationStart},
+		{c.ValidationRegistry, c.ValidationStart}}
+}
+
+// StartBlock is the lowest known start block among the registries deployed on the chain (0 when
+// none is known).
 func (c ChainInfo) StartBlock() uint64 {
 	var start uint64
-	for _, r := range []struct {
-		addr  string
-		block uint64
-	}{{c.IdentityRegistry, c.IdentityStart}, {c.ReputationRegistry, c.ReputationStart}, {c.ValidationRegistry, c.ValidationStart}} {
-		if r.addr != "" && (start == 0 || r.block < start) {
+	for _, r := range c.registries() {
+		if r.addr != "" && r.block != 0 && (start == 0 || r.block < start) {
 			start = r.block
 		}
 	}
 	return start
+}
+
+// StartKnown reports whether the start block of every deployed registry is known. When it is
+// not, StartBlock is not a safe place to begin and the start must be searched for.
+func (c ChainInfo) StartKnown() bool {
+	for _, r := range c.registries() {
+		if r.addr != "" && r.block == 0 {
+			return false
+		}
+	}
+	return true
 }
 
 // The registries are CREATE2 proxies at the same vanity addresses on every chain of a set
@@ -49,37 +75,127 @@ const (
 	testnetValidation = "0x8004Cb1BF31DAf7788923b405b754f57acEB4272"
 )
 
-// Chains is the built-in table of official deployments, keyed by name. Start blocks are the proxy
-// deployments of erc8004/SPEC.md §6.4. No Validation registry is listed as deployed on the
-// mainnets (§6.2: the computed mainnet address is reserved but not known to exist).
-var Chains = map[string]ChainInfo{
-	"ethereum": {
-		Name: "ethereum", ID: 1,
-		IdentityRegistry: mainnetIdentity, IdentityStart: 24339871,
-		ReputationRegistry: mainnetReputation, ReputationStart: 24339873,
-	},
-	"base": {
-		Name: "base", ID: 8453,
-		IdentityRegistry: mainnetIdentity, IdentityStart: 41663783,
-		ReputationRegistry: mainnetReputation, ReputationStart: 41663784,
-	},
-	"sepolia": {
-		Name: "sepolia", ID: 11155111,
-		IdentityRegistry: testnetIdentity, IdentityStart: 9989393,
-		ReputationRegistry: testnetReputation, ReputationStart: 9989394,
-		ValidationRegistry: testnetValidation, ValidationStart: 9989395,
-	},
-	"base-sepolia": {
-		Name: "base-sepolia", ID: 84532,
-		IdentityRegistry: testnetIdentity, IdentityStart: 36304145,
-		ReputationRegistry: testnetReputation, ReputationStart: 36304146,
-		ValidationRegistry: testnetValidation, ValidationStart: 36304147,
-	},
+const uncertainID = "chain id not in the ERC-8004 contracts repository (taken from unofficial sources)"
+
+// mainnet and testnet build table entries of the two address sets. Start blocks are given as
+// (identity, reputation); zero means unknown.
+func mainnet(name string, id, identityStart, reputationStart uint64) ChainInfo {
+	return ChainInfo{Name: name, ID: id, IdentityRegistry: mainnetIdentity, ReputationRegistry: mainnetReputation,
+		IdentityStart: identityStart, ReputationStart: reputationStart}
 }
 
-// LookupChain finds a built-in deployment by name (case-insensitive) or decimal chain id.
+func testnet(name string, id, identityStart, reputationStart uint64) ChainInfo {
+	return ChainInfo{Name: name, ID: id, Testnet: true, IdentityRegistry: testnetIdentity,
+		ReputationRegistry: testnetReputation, IdentityStart: identityStart, ReputationStart: reputationStart}
+}
+
+func withValidation(c ChainInfo, start uint64) ChainInfo {
+	c.ValidationRegistry, c.ValidationStart = testnetValidation, start
+	return c
+}
+
+func uncertain(c ChainInfo, note string) ChainInfo {
+	c.Note = note
+	return c
+}
+
+// Chains is the built-in table of official deployments, keyed by name: every chain of
+// erc8004/SPEC.md §6.2 (the README of erc-8004/erc-8004-contracts and its scripts/addresses.ts)
+// whose chain id is known. Start blocks are the proxy deployments of §6.4 where known (the
+// agent0 subgraph's start blocks for BSC, Polygon, Monad and the BSC and Monad testnets); the
+// others are searched for at the first run. A Validation registry is listed only where it is
+// known to be deployed: Sepolia, Base Sepolia and Arc testnet (§6.2: no mainnet deployment is
+// known).
+var Chains = buildTable(
+	// Mainnets.
+	mainnet("ethereum", 1, 24339871, 24339873),
+	mainnet("base", 8453, 41663783, 41663784),
+	mainnet("abstract", 2741, 0, 0),
+	mainnet("arbitrum", 42161, 0, 0),
+	mainnet("avalanche", 43114, 0, 0),
+	mainnet("bsc", 56, 79031671, 79031676),
+	mainnet("celo", 42220, 0, 0),
+	mainnet("gnosis", 100, 0, 0),
+	mainnet("goat", 2345, 0, 0),
+	mainnet("linea", 59144, 0, 0),
+	mainnet("mantle", 5000, 0, 0),
+	mainnet("megaeth", 4326, 0, 0),
+	mainnet("metis", 1088, 0, 0),
+	mainnet("monad", 143, 52952898, 52952903),
+	mainnet("optimism", 10, 0, 0),
+	mainnet("polygon", 137, 82458528, 82458532),
+	uncertain(mainnet("robinhood", 4663, 0, 0), uncertainID),
+	mainnet("scroll", 534352, 0, 0),
+	mainnet("skale-base", 1187947933, 0, 0),
+	mainnet("soneium", 1868, 0, 0),
+	mainnet("taiko", 167000, 0, 0),
+	mainnet("xlayer", 196, 0, 0),
+	uncertain(mainnet("billions", 45026, 0, 0), uncertainID),
+	uncertain(mainnet("injective", 1776, 0, 0), uncertainID),
+	mainnet("0g", 16661, 0, 0),
+	uncertain(mainnet("hedera", 295, 0, 0), "listed in scripts/addresses.ts, not in the README"),
+	uncertain(mainnet("shape", 360, 0, 0), "listed in scripts/addresses.ts, not in the README"),
+
+	// Testnets.
+	withValidation(testnet("sepolia", 11155111, 9989393, 9989394), 9989395),
+	withValidation(testnet("base-sepolia", 84532, 36304145, 36304146), 36304147),
+	testnet("abstract-testnet", 11124, 0, 0),
+	testnet("arbitrum-sepolia", 421614, 0, 0),
+	testnet("avalanche-fuji", 43113, 0, 0),
+	testnet("bsc-testnet", 97, 78270834, 77785485),
+	testnet("celo-sepolia", 11142220, 0, 0),
+	testnet("linea-sepolia", 59141, 0, 0),
+	testnet("mantle-sepolia", 5003, 0, 0),
+	testnet("megaeth-testnet", 6343, 0, 0),
+	testnet("metis-sepolia", 59902, 0, 0),
+	testnet("monad-testnet", 10143, 10392352, 10392356),
+	testnet("optimism-sepolia", 11155420, 0, 0),
+	testnet("polygon-amoy", 80002, 0, 0),
+	uncertain(testnet("robinhood-testnet", 46630, 0, 0), uncertainID),
+	testnet("scroll-sepolia", 534351, 0, 0),
+	testnet("skale-base-sepolia", 324705682, 0, 0),
+	testnet("soneium-minato", 1946, 0, 0),
+	uncertain(testnet("taiko-hoodi", 167013, 0, 0), "chain id 167013 in scripts/addresses.ts, 167012 in hardhat.config.ts"),
+	testnet("xlayer-testnet", 1952, 0, 0),
+	testnet("hedera-testnet", 296, 0, 0),
+	withValidation(testnet("arc-testnet", 5042002, 29241340, 29241344), 29241349),
+	uncertain(testnet("injective-testnet", 1439, 0, 0), uncertainID),
+	uncertain(testnet("0g-galileo", 16602, 0, 0), uncertainID),
+	uncertain(testnet("shape-sepolia", 11011, 0, 0), "listed in scripts/addresses.ts, not in the README"),
+	uncertain(testnet("gnosis-chiado", 10200, 0, 0), "listed in scripts/addresses.ts, not in the README"),
+	uncertain(testnet("goat-testnet", 48816, 0, 0), "listed in scripts/addresses.ts, not in the README"),
+)
+
+// chainAliases are other common names of built-in chains.
+var chainAliases = map[string]string{
+	"mainnet":      "ethereum",
+	"eth":          "ethereum",
+	"arbitrum-one": "arbitrum",
+	"avax":         "avalanche",
+	"bnb":          "bsc",
+	"op":           "optimism",
+	"op-sepolia":   "optimism-sepolia",
+	"fuji":         "avalanche-fuji",
+	"amoy":         "polygon-amoy",
+	"bsc-chapel":   "bsc-testnet",
+	"minato":       "soneium-minato",
+	"chiado":       "gnosis-chiado",
+}
+
+func buildTable(list ...ChainInfo) map[string]ChainInfo {
+	m := make(map[string]ChainInfo, len(list))
+	for _, c := range list {
+		m[c.Name] = c
+	}
+	return m
+}
+
+// LookupChain finds a built-in deployment by name or alias (case-insensitive) or decimal chain id.
 func LookupChain(nameOrID string) (ChainInfo, bool) {
 	key := strings.ToLower(strings.TrimSpace(nameOrID))
+	if alias, ok := chainAliases[key]; ok {
+		key = alias
+	}
 	if c, ok := Chains[key]; ok {
 		return c, true
 	}
@@ -103,4 +219,14 @@ func ChainNames() []string {
 	}
 	sort.Strings(names)
 	return names
+}
+
+// ChainList returns the built-in chains, mainnets first, each group sorted by name.
+func ChainList() []ChainInfo {
+	out := make([]ChainInfo, 0, len(Chains))
+	for _, n := range ChainNames() {
+		out = append(out, Chains[n])
+	}
+	sort.SliceStable(out, func(i, j int) bool { return !out[i].Testnet && out[j].Testnet })
+	return out
 }

@@ -12,6 +12,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"sort"
 	"strconv"
 	"strings"
 
@@ -55,29 +56,58 @@ type Config struct {
 	LogFormat string
 	// LogLevel is a zap level: debug, info, warn, error.
 	LogLevel string
+	// ConfigFile is the YAML file with several chains and defaults for the settings above
+	// (--config, INDEXER_CONFIG); see LoadFile.
+	ConfigFile string
+	// FileChains are the chains of ConfigFile, set by LoadFile.
+	FileChains []FileChain
+	// FinalityDepth is how far below the head a block counts as final when the node has no
+	// "finalized" tag, and the deepest reorg handled without AllowDeepReorg; 0 means the
+	// default (--finality-depth, FINALITY_DEPTH).
+	FinalityDepth uint64
+	// MaxLag is the most blocks the indexed block may trail the chain head (beyond the
+	// confirmations) for /readyz to answer 200 (--max-lag, MAX_LAG).
+	MaxLag uint64
 }
+
+// DefaultHTTPAddr is the default listen address of /metrics, /healthz and /readyz: loopback only.
+const DefaultHTTPAddr = "127.0.0.1:9090"
 
 // Default returns the built-in defaults.
 func Default() Config {
 	return Config{
 		Schema:    "public",
 		KeyPrefix: "erc8004:",
-		HTTPAddr:  "127.0.0.1:9090",
+		HTTPAddr:  DefaultHTTPAddr,
 		LogFormat: "auto",
 		LogLevel:  "info",
+		MaxLag:    100,
 	}
 }
 
 // envVars maps a flag name to the environment variables it falls back to, first one set wins.
 var envVars = map[string][]string{
-	"chain":         {"CHAIN"},
-	"rpc-url":       {"RPC_URL"},
-	"database-url":  {"DATABASE_URL"},
-	"schema":        {"DB_SCHEMA"},
-	"valkey-url":    {"VALKEY_URL", "REDIS_URL"},
-	"key-prefix":    {"KEY_PREFIX"},
-	"confirmations": {"CONFIRMATIONS"},
-	"http-addr":     {"HTTP_ADDR"},
+	"chain":          {"CHAIN"},
+	"rpc-url":        {"RPC_URL"},
+	"database-url":   {"DATABASE_URL"},
+	"schema":         {"DB_SCHEMA"},
+	"valkey-url":     {"VALKEY_URL", "REDIS_URL"},
+	"key-prefix":     {"KEY_PREFIX"},
+	"confirmations":  {"CONFIRMATIONS"},
+	"http-addr":      {"HTTP_ADDR"},
+	"max-lag":        {"MAX_LAG"},
+	"config":         {"INDEXER_CONFIG"},
+	"finality-depth": {"FINALITY_DEPTH"},
+}
+
+// EnvVars returns every environment variable the indexer reads, sorted.
+func EnvVars() []string {
+	var out []string
+	for _, vs := range envVars {
+		out = append(out, vs...)
+	}
+	sort.Strings(out)
+	return out
 }
 
 // usage appends the flag's environment variables to its help text.
@@ -98,7 +128,7 @@ func (c *Config) DatabaseFlags(fs *flag.FlagSet) {
 // addresses of a custom deployment.
 func (c *Config) ChainFlags(fs *flag.FlagSet) {
 	fs.Var(&listValue{p: &c.Chains}, "chain", usage("chain",
-		"`chain` to index: "+strings.Join(ChainNames(), ", ")+" or a chain id (repeatable, comma-separated)"))
+		"`chain`: a built-in name (ethereum, base, sepolia, ...; see 'indexer chains') or a chain id (repeatable, comma-separated)"))
 	fs.Var(&listValue{p: &c.RPCURLs}, "rpc-url", usage("rpc-url",
 		"JSON-RPC endpoint `url`, http(s) or ws(s) (repeatable for failover, comma-separated)"))
 	fs.Var(uintValue{&c.ChainID}, "chain-id", "chain `id` of a custom deployment (needs a registry address unless built in)")
@@ -112,7 +142,15 @@ func (c *Config) ChainFlags(fs *flag.FlagSet) {
 func (c *Config) IndexFlags(fs *flag.FlagSet) {
 	fs.Var(optUintValue{&c.FromBlock}, "from-block", "first `block` to index (default: the cursor, else the chain's start block)")
 	fs.Var(uintValue{&c.Confirmations}, "confirmations", usage("confirmations", "stay this many `blocks` behind the head"))
+	fs.Var(uintValue{&c.FinalityDepth}, "finality-depth", usage("finality-depth",
+		"`blocks` below the head that count as final when the node has no finalized tag, and the deepest reorg rolled back (default 64)"))
 	fs.BoolVar(&c.AllowDeepReorg, "allow-deep-reorg", c.AllowDeepReorg, "roll back a reorg deeper than the finality depth instead of halting")
+}
+
+// FileFlags binds --config.
+func (c *Config) FileFlags(fs *flag.FlagSet) {
+	fs.StringVar(&c.ConfigFile, "config", c.ConfigFile, usage("config",
+		"YAML `file` with the chains to index (several per process) and defaults for the other flags"))
 }
 
 // ValkeyFlags binds --valkey-url and --key-prefix.
@@ -121,9 +159,10 @@ func (c *Config) ValkeyFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.KeyPrefix, "key-prefix", c.KeyPrefix, usage("key-prefix", "`prefix` of every Valkey key and channel"))
 }
 
-// HTTPFlags binds --http-addr.
+// HTTPFlags binds --http-addr and --max-lag.
 func (c *Config) HTTPFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.HTTPAddr, "http-addr", c.HTTPAddr, usage("http-addr", "listen `address` of /metrics, /healthz, /readyz; empty: no server"))
+	fs.Var(uintValue{&c.MaxLag}, "max-lag", usage("max-lag", "/readyz fails when the indexed block trails the head by more than this many `blocks` (plus --confirmations)"))
 }
 
 // LogFlags binds --log-format and --log-level.
@@ -266,5 +305,15 @@ func (c Config) MarshalLogObject(enc zapcore.ObjectEncoder) error {
 		}
 	}
 	enc.AddBool("allow_deep_reorg", c.AllowDeepReorg)
+	if c.FinalityDepth != 0 {
+		enc.AddUint64("finality_depth", c.FinalityDepth)
+	}
+	enc.AddUint64("max_lag", c.MaxLag)
+	if c.ConfigFile != "" {
+		enc.AddString("config_file", c.ConfigFile)
+		for i, ch := range c.FileChains {
+			_ = enc.AddObject(fmt.Sprintf("chain_%d", i), ch)
+		}
+	}
 	return nil
 }

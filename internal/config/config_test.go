@@ -138,7 +138,7 @@ func TestConfig_Validate(t *testing.T) {
 		"RPCScheme":        {func(c *Config) { c.RPCURLs = []string{"ftp://h"} }, "rpc-url", ""},
 		"RPCNoHost":        {func(c *Config) { c.RPCURLs = []string{"localhost:8545"} }, "rpc-url", ""},
 		"Chain": {func(c *Config) { c.Chains = []string{"mars"} }, "chain",
-			`invalid --chain "mars": unknown chain; use a chain id or one of base, base-sepolia, ethereum, sepolia`},
+			`invalid --chain "mars": unknown chain; use a chain id or a built-in name (see 'indexer chains')`},
 		"Address":                  {func(c *Config) { c.IdentityRegistry = "0x1234" }, "identity-registry", ""},
 		"AddressNo":                {func(c *Config) { c.ValidationRegistry = "8004Cb1BF31DAf7788923b405b754f57acEB4272" }, "validation-registry", ""},
 		"CustomChainNeedsRegistry": {func(c *Config) { c.ChainID = 31337 }, "chain-id", ""},

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 
+	"github.com/mattn/go-isatty"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 )
@@ -20,13 +21,19 @@ func (c *Config) Logger() (*zap.Logger, error) {
 // The logger has no way to know what is secret: log configuration with zap.Object("config", cfg)
 // (Config redacts its URLs) and URLs with RedactURL, never raw.
 func NewLogger(w *os.File, format, level string) (*zap.Logger, error) {
+	return NewLoggerTo(w, IsTerminal(w), format, level)
+}
+
+// NewLoggerTo is NewLogger on any writer; terminal tells whether it ends on a terminal (for
+// "auto" and colours). The progress bar of `indexer run` wraps stderr this way.
+func NewLoggerTo(w zapcore.WriteSyncer, terminal bool, format, level string) (*zap.Logger, error) {
 	lvl, err := zapcore.ParseLevel(level)
 	if err != nil {
 		return nil, fmt.Errorf("build logger: %w", err)
 	}
 	if format == "auto" {
 		format = "json"
-		if isTerminal(w) {
+		if terminal {
 			format = "console"
 		}
 	}
@@ -40,7 +47,7 @@ func NewLogger(w *os.File, format, level string) (*zap.Logger, error) {
 	case "console":
 		encCfg.EncodeTime = zapcore.TimeEncoderOfLayout("15:04:05.000")
 		encCfg.EncodeLevel = zapcore.CapitalLevelEncoder
-		if isTerminal(w) {
+		if terminal {
 			encCfg.EncodeLevel = zapcore.CapitalColorLevelEncoder
 		}
 		enc = zapcore.NewConsoleEncoder(encCfg)
@@ -51,9 +58,8 @@ func NewLogger(w *os.File, format, level string) (*zap.Logger, error) {
 	return zap.New(zapcore.NewCore(enc, sink, lvl), zap.ErrorOutput(sink)), nil
 }
 
-// isTerminal reports whether f is a character device, which is how a terminal looks without
-// reaching for ioctls (/dev/null is one too; console output there harms nobody).
-func isTerminal(f *os.File) bool {
-	fi, err := f.Stat()
-	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+// IsTerminal reports whether f is a terminal (not merely a character device: /dev/null is one,
+// and a confirmation prompt must not read it as a terminal).
+func IsTerminal(f *os.File) bool {
+	return isatty.IsTerminal(f.Fd()) || isatty.IsCygwinTerminal(f.Fd())
 }

@@ -14,11 +14,15 @@ import (
 )
 
 // FieldError is a configuration value that cannot be used. Field is the flag name (without
-// dashes), Value the offending value with any password masked, Msg what is wrong with it.
+// dashes), or the field's path in the configuration file File; Value is the offending value with
+// any password masked, Msg what is wrong with it.
 type FieldError struct {
 	Field string
 	Value string
 	Msg   string
+	// File is the configuration file the value comes from; empty for flags and environment
+	// variables.
+	File string
 }
 
 // newFieldError builds a FieldError, masking any secret in the value and the message.
@@ -26,12 +30,22 @@ func newFieldError(field, value, msg string) *FieldError {
 	return &FieldError{Field: field, Value: RedactURL(value), Msg: redactIn(msg, value)}
 }
 
-// Error reads `invalid --field "value": msg`, or `--field msg` when there is no value.
+// Error reads `invalid --field "value": msg`, or `--field msg` when there is no value. A value
+// from a configuration file reads `file: invalid field "value": msg` (or `file: field msg`, or
+// `file: msg` for a syntax error).
 func (e *FieldError) Error() string {
-	if e.Value == "" {
-		return fmt.Sprintf("--%s %s", e.Field, e.Msg)
+	name := "--" + e.Field
+	prefix := ""
+	if e.File != "" {
+		name, prefix = e.Field, e.File+": "
 	}
-	return fmt.Sprintf("invalid --%s %q: %s", e.Field, RedactURL(e.Value), e.Msg)
+	switch {
+	case e.Field == "":
+		return prefix + e.Msg
+	case e.Value == "":
+		return fmt.Sprintf("%s%s %s", prefix, name, e.Msg)
+	}
+	return fmt.Sprintf("%sinvalid %s %q: %s", prefix, name, RedactURL(e.Value), e.Msg)
 }
 
 var (
@@ -63,22 +77,19 @@ func (c *Config) Validate() error {
 		return newFieldError("key-prefix", "", "must not be empty")
 	}
 	for _, raw := range c.RPCURLs {
-		u, err := url.Parse(raw)
-		if err != nil || u.Host == "" {
-			return newFieldError("rpc-url", raw, "not an http(s):// or ws(s):// URL")
-		}
-		switch u.Scheme {
-		case "http", "https", "ws", "wss":
-		default:
-			return newFieldError("rpc-url", raw, "scheme must be http, https, ws or wss")
+		if msg := checkRPCURL(raw); msg != "" {
+			return newFieldError("rpc-url", raw, msg)
 		}
 	}
 	for _, ch := range c.Chains {
+		if c.ConfigFile != "" {
+			break // --chain selects among the file's chains, by their names too: LoadFile checks it
+		}
 		if _, ok := LookupChain(ch); ok {
 			continue
 		}
 		if _, err := strconv.ParseUint(ch, 10, 64); err != nil {
-			return newFieldError("chain", ch, "unknown chain; use a chain id or one of "+strings.Join(ChainNames(), ", "))
+			return newFieldError("chain", ch, "unknown chain; use a chain id or a built-in name (see 'indexer chains')")
 		}
 	}
 	for _, r := range []struct{ field, addr string }{
@@ -97,12 +108,8 @@ func (c *Config) Validate() error {
 		}
 	}
 	if c.HTTPAddr != "" {
-		_, port, err := net.SplitHostPort(c.HTTPAddr)
-		if err != nil {
-			return newFieldError("http-addr", c.HTTPAddr, "not host:port")
-		}
-		if _, err := strconv.ParseUint(port, 10, 16); err != nil {
-			return newFieldError("http-addr", c.HTTPAddr, "port must be a number from 0 to 65535")
+		if msg := checkHostPort(c.HTTPAddr); msg != "" {
+			return newFieldError("http-addr", c.HTTPAddr, msg)
 		}
 	}
 	switch c.LogFormat {
@@ -114,6 +121,18 @@ func (c *Config) Validate() error {
 		return newFieldError("log-level", c.LogLevel, "must be debug, info, warn or error")
 	}
 	return nil
+}
+
+// checkHostPort returns what is wrong with a listen address, or "".
+func checkHostPort(addr string) string {
+	_, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return "not host:port"
+	}
+	if _, err := strconv.ParseUint(port, 10, 16); err != nil {
+		return "port must be a number from 0 to 65535"
+	}
+	return ""
 }
 
 // Require returns a *FieldError for the first of the named flags that has no value (neither
@@ -157,8 +176,10 @@ var secretParams = map[string]bool{
 
 var (
 	// userinfoRe matches "scheme://user:password@" anywhere in a text, for strings url.Parse
-	// rejects (a bad port, say) and for error messages that quote a URL.
-	userinfoRe = regexp.MustCompile(`(?i)([a-z][a-z0-9+.-]*://[^/@:\s]*:)[^@\s]*@`)
+	// rejects (a bad port, a space in a raw password) and for error messages that quote a URL.
+	// The password runs to the last '@' of the line: a raw password may hold spaces, '/' and
+	// '@', and masking too much of an error message is better than leaking part of a secret.
+	userinfoRe = regexp.MustCompile(`(?i)([a-z][a-z0-9+.-]*://[^/@:\s]*:)[^@\n]*@`)
 	// keywordRe matches password=... in a keyword/value connection string, quoted or not.
 	keywordRe = regexp.MustCompile(`(?i)\b((?:ssl)?password\s*=\s*)('(?:[^'\\]|\\.)*'|[^\s]+)`)
 )

@@ -1,0 +1,226 @@
+package config
+
+import (
+	"errors"
+	"flag"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+func writeFile(t *testing.T, text string) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "indexer.yaml")
+	require.NoError(t, os.WriteFile(path, []byte(text), 0o600))
+	return path
+}
+
+// loadWith binds the flags of `indexer run`, applies env and args, then loads the file.
+func loadWith(t *testing.T, env map[string]string, args ...string) (*Config, error) {
+	t.Helper()
+	cfg := Default()
+	fs := flag.NewFlagSet("test", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	cfg.DatabaseFlags(fs)
+	cfg.ChainFlags(fs)
+	cfg.IndexFlags(fs)
+	cfg.HTTPFlags(fs)
+	cfg.FileFlags(fs)
+	cfg.LogFlags(fs)
+	getenv := func(k string) string { return env[k] }
+	require.NoError(t, ApplyEnv(fs, getenv))
+	require.NoError(t, fs.Parse(args))
+	if err := cfg.Validate(); err != nil {
+		return &cfg, err
+	}
+	return &cfg, cfg.LoadFile(fs, getenv)
+}
+
+const goodFile = `
+database_url: postgres://indexer:${PGPASS}@db:5432/erc8004
+http_addr: 0.0.0.0:9090
+max_lag: 20
+log_level: debug
+chains:
+  - chain: base
+    rpc_urls:
+      - https://base.example/v2/${BASE_KEY}
+      - wss://base.example/ws
+    confirmations: 2
+  - chain: sepolia
+    name: sep
+    rpc_urls: [http://127.0.0.1:8545]
+    start_block: 9000000
+    use_finalized_tag: false
+    finality_depth: 32
+    allow_deep_reorg: true
+  - chain: "31337"
+    rpc_urls: [ws://127.0.0.1:8546]
+    identity_registry: 0x5FbDB2315678afecb367f032d93F642f64180aa3
+`
+
+func TestLoadFile(t *testing.T) {
+	t.Parallel()
+	path := writeFile(t, goodFile)
+	env := map[string]string{"PGPASS": "hunter2", "BASE_KEY": "k3y"}
+
+	t.Run("Merges", func(t *testing.T) {
+		t.Parallel()
+		cfg, err := loadWith(t, env, "--config", path)
+		require.NoError(t, err)
+		require.Equal(t, "postgres://indexer:hunter2@db:5432/erc8004", cfg.DatabaseURL)
+		require.Equal(t, "0.0.0.0:9090", cfg.HTTPAddr)
+		require.EqualValues(t, 20, cfg.MaxLag)
+		require.Equal(t, "debug", cfg.LogLevel)
+		require.Len(t, cfg.FileChains, 3)
+		base, sep, local := cfg.FileChains[0], cfg.FileChains[1], cfg.FileChains[2]
+		require.Equal(t, "base", base.Name)
+		require.EqualValues(t, 8453, base.ID)
+		require.Equal(t, []string{"https://base.example/v2/k3y", "wss://base.example/ws"}, base.RPCURLs)
+		require.EqualValues(t, 2, base.Confirmations)
+		require.Equal(t, "sep", sep.Name)
+		require.EqualValues(t, 9000000, *sep.StartBlock)
+		require.False(t, *sep.UseFinalizedTag)
+		require.True(t, sep.AllowDeepReorg)
+		require.Equal(t, "31337", local.Name)
+		require.EqualValues(t, 31337, local.ID)
+	})
+
+	t.Run("FlagsAndEnvWin", func(t *testing.T) {
+		t.Parallel()
+		e := map[string]string{"PGPASS": "x", "BASE_KEY": "y", "HTTP_ADDR": "127.0.0.1:1"}
+		cfg, err := loadWith(t, e, "--config", path, "--database-url", "postgres://flag/db", "--max-lag", "7")
+		require.NoError(t, err)
+		require.Equal(t, "postgres://flag/db", cfg.DatabaseURL)
+		require.Equal(t, "127.0.0.1:1", cfg.HTTPAddr)
+		require.EqualValues(t, 7, cfg.MaxLag)
+	})
+
+	t.Run("ChainSelects", func(t *testing.T) {
+		t.Parallel()
+		cfg, err := loadWith(t, env, "--config", path, "--chain", "sep,31337")
+		require.NoError(t, err)
+		require.Len(t, cfg.FileChains, 2)
+		require.Equal(t, "sep", cfg.FileChains[0].Name)
+		require.Equal(t, "31337", cfg.FileChains[1].Name)
+
+		cfg, err = loadWith(t, env, "--config", path, "--chain", "8453")
+		require.NoError(t, err)
+		require.Equal(t, "base", cfg.FileChains[0].Name)
+
+		_, err = loadWith(t, env, "--config", path, "--chain", "ethereum")
+		require.EqualError(t, err, `invalid --chain "ethereum": is not among the chains of `+path)
+	})
+
+	t.Run("EnvFile", func(t *testing.T) {
+		t.Parallel()
+		e := map[string]string{"PGPASS": "x", "BASE_KEY": "y", "INDEXER_CONFIG": path}
+		cfg, err := loadWith(t, e)
+		require.NoError(t, err)
+		require.Len(t, cfg.FileChains, 3)
+	})
+
+	t.Run("ChainFlagsRejected", func(t *testing.T) {
+		t.Parallel()
+		for _, args := range [][]string{{"--rpc-url", "http://x"}, {"--from-block", "0"}, {"--confirmations", "3"},
+			{"--chain-id", "5", "--identity-registry", "0x5FbDB2315678afecb367f032d93F642f64180aa3"}} {
+			_, err := loadWith(t, env, append([]string{"--config", path}, args...)...)
+			require.ErrorContains(t, err, "cannot be combined with --config: set it per chain in "+path, args)
+		}
+		_, err := loadWith(t, map[string]string{"PGPASS": "x", "BASE_KEY": "y", "RPC_URL": "http://x"}, "--config", path)
+		require.ErrorContains(t, err, "--rpc-url cannot be combined with --config", "from the environment too")
+	})
+
+	t.Run("MissingVariable", func(t *testing.T) {
+		t.Parallel()
+		_, err := loadWith(t, map[string]string{"PGPASS": "x"}, "--config", path)
+		require.EqualError(t, err, path+": chains[0].rpc_urls[0] references ${BASE_KEY}, which is not set")
+	})
+}
+
+func TestReadFile_Errors(t *testing.T) {
+	t.Parallel()
+	env := func(string) string { return "" }
+	for name, tc := range map[string]struct {
+		text, want string
+	}{
+		"Syntax":         {"chains: [", "did not find expected node content"},
+		"UnknownField":   {"chains:\n  - chain: base\n    rpc_url: http://x\n", "line 3: field rpc_url not found (chain settings)"},
+		"UnknownTop":     {"databse_url: x\n", "line 1: field databse_url not found"},
+		"NoChains":       {"database_url: postgres://h/db\n", "chains lists no chain"},
+		"ChainRequired":  {"chains:\n  - rpc_urls: [http://x]\n", "chains[0].chain is required"},
+		"UnknownChain":   {"chains:\n  - chain: mars\n    rpc_urls: [http://x]\n", `invalid chains[0].chain "mars": unknown chain`},
+		"CustomNeedsReg": {"chains:\n  - chain: 31337\n    rpc_urls: [http://x]\n", `invalid chains[0].chain "31337": has no built-in deployment`},
+		"NoRPC":          {"chains:\n  - chain: base\n", "chains[0].rpc_urls is required"},
+		"BadRPC": {"chains:\n  - chain: base\n    rpc_urls: [http://ok, 'ftp://u:hunter2@h']\n",
+			`invalid chains[0].rpc_urls[1] "ftp://u:xxxxx@h": scheme must be http, https, ws or wss`},
+		"BadAddress": {"chains:\n  - chain: base\n    rpc_urls: [http://x]\n    validation_registry: 0x12\n",
+			`invalid chains[0].validation_registry "0x12": not a 0x-prefixed 20-byte hex address`},
+		"DuplicateID": {"chains:\n  - chain: base\n    rpc_urls: [http://x]\n  - chain: 8453\n    name: b2\n    rpc_urls: [http://y]\n",
+			`invalid chains[1].chain "8453": chain id 8453 is already chains[0]`},
+		"DuplicateName": {"chains:\n  - chain: base\n    rpc_urls: [http://x]\n  - chain: sepolia\n    name: BASE\n    rpc_urls: [http://y]\n",
+			`invalid chains[1].name "BASE": is already the name of chains[0]`},
+		"BadHTTPAddr": {"http_addr: '9090'\nchains:\n  - chain: base\n    rpc_urls: [http://x]\n", `invalid http_addr "9090": not host:port`},
+		"NegativeStart": {"chains:\n  - chain: base\n    rpc_urls: [http://x]\n    start_block: -1\n",
+			"cannot unmarshal !!int `-1` into uint64"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			path := writeFile(t, tc.text)
+			_, err := ReadFile(path, env)
+			require.Error(t, err)
+			var fe *FieldError
+			require.True(t, errors.As(err, &fe), "want *FieldError, got %T %v", err, err)
+			require.Equal(t, path, fe.File)
+			require.True(t, strings.HasPrefix(err.Error(), path+": "), err.Error())
+			require.Contains(t, err.Error(), tc.want)
+			require.NotContains(t, err.Error(), "\n")
+			require.NotContains(t, err.Error(), "hunter2")
+		})
+	}
+
+	_, err := ReadFile(filepath.Join(t.TempDir(), "missing.yaml"), env)
+	require.ErrorContains(t, err, "read config file: open ")
+}
+
+func TestChains_Table(t *testing.T) {
+	t.Parallel()
+	ids := map[uint64]string{}
+	for _, c := range ChainList() {
+		require.NotZero(t, c.ID, c.Name)
+		require.Equal(t, strings.ToLower(c.Name), c.Name)
+		if other, dup := ids[c.ID]; dup {
+			t.Fatalf("chain id %d is both %s and %s", c.ID, other, c.Name)
+		}
+		ids[c.ID] = c.Name
+		if c.Testnet {
+			require.Equal(t, testnetIdentity, c.IdentityRegistry, c.Name)
+		} else {
+			require.Equal(t, mainnetIdentity, c.IdentityRegistry, c.Name)
+			require.Empty(t, c.ValidationRegistry, "no mainnet Validation registry is known (%s)", c.Name)
+		}
+	}
+	require.GreaterOrEqual(t, len(ids), 50, "every chain of SPEC §6.2 with a known id")
+	list := ChainList()
+	require.False(t, list[0].Testnet, "mainnets first")
+	require.True(t, list[len(list)-1].Testnet)
+
+	bsc, ok := LookupChain("bnb")
+	require.True(t, ok, "aliases")
+	require.Equal(t, "bsc", bsc.Name)
+	require.True(t, bsc.StartKnown())
+	require.EqualValues(t, 79031671, bsc.StartBlock())
+	bt, _ := LookupChain("bsc-testnet")
+	require.EqualValues(t, 77785485, bt.StartBlock(), "the lowest registry start")
+	arb, _ := LookupChain("42161")
+	require.Equal(t, "arbitrum", arb.Name)
+	require.False(t, arb.StartKnown(), "searched for at the first run")
+	require.Zero(t, arb.StartBlock())
+	arc, _ := LookupChain("arc-testnet")
+	require.Equal(t, testnetValidation, arc.ValidationRegistry)
+	require.True(t, arc.StartKnown())
+}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"net"
 	"regexp"
 	"strconv"
@@ -255,9 +256,9 @@ func parseRangeHint(msg string, from, to uint64) (uint64, uint64, bool) {
 			continue
 		}
 		if m[2] == "k" {
-			n *= 1000
+			n = min(n, math.MaxUint64/1000) * 1000
 		}
-		return from, from + n - 1, true
+		return from, from + min(n-1, math.MaxUint64-from), true // saturate: never a reversed range
 	}
 	return 0, 0, false
 }

@@ -5,10 +5,12 @@ import (
 	"flag"
 	"fmt"
 
+	"github.com/redis/go-redis/v9"
 	"go.uber.org/zap"
 
 	"github.com/erc8004-indexer/erc8004-indexer/internal/config"
 	"github.com/erc8004-indexer/erc8004-indexer/internal/daemon"
+	"github.com/erc8004-indexer/erc8004-indexer/internal/publish"
 )
 
 func init() {
@@ -19,7 +21,8 @@ func init() {
 		help: `The embedded default: an in-process EVM chain with the project's own ERC-8004 v2.0
 registries deployed, a seeded traffic generator that calls every registry function (valid calls and
 calls that must revert), a JSON-RPC HTTP+WS endpoint on loopback (its URLs are logged) and the
-indexer following it, all writing to DATABASE_URL.
+indexer following it, all writing to DATABASE_URL. With --valkey-url it also publishes the head,
+the agents' aggregates, the leaderboard and the event and reorg channels, as 'indexer run' does.
 
 With --blocks N it stops the traffic after N blocks, lets the indexer catch up, cross-checks the
 database against the contracts' view functions (as 'indexer verify' does), prints
@@ -28,9 +31,11 @@ as its last line and exits non-zero on any mismatch. Without --blocks it runs un
 
 Examples:
   indexer dev --database-url postgres://postgres@127.0.0.1:5432/postgres
-  indexer dev --blocks 500 --reorg-every 25 --seed 7`,
+  indexer dev --blocks 500 --reorg-every 25 --seed 7
+  indexer dev --valkey-url redis://127.0.0.1:6379/0 --key-prefix dev:`,
 		flags: func(fs *flag.FlagSet, cfg *config.Config) {
 			cfg.DatabaseFlags(fs)
+			cfg.ValkeyFlags(fs)
 			fs.Uint64Var(&opts.Blocks, "blocks", 0, "stop after `N` blocks, verify and print a summary (0: run until interrupted)")
 			fs.Uint64Var(&opts.ReorgEvery, "reorg-every", 0, "fork the chain every `N` blocks (0: never)")
 			fs.Uint64Var(&opts.MaxReorgDepth, "max-reorg-depth", 20, "deepest fork, in `blocks`")
@@ -52,6 +57,15 @@ Examples:
 				return err
 			}
 			defer pool.Close()
+			if cfg.ValkeyURL != "" {
+				if opts.Valkey, err = publish.ParseURL(cfg.ValkeyURL); err != nil {
+					return err
+				}
+				opts.Publish.Prefix = cfg.KeyPrefix
+				redis.SetLogger(publish.RedisLogger(log))
+				log.Info("publishing to valkey", zap.String("url", config.RedactURL(cfg.ValkeyURL)),
+					zap.String("key_prefix", cfg.KeyPrefix))
+			}
 			opts.Ready = func(httpURL, wsURL string) {
 				log.Info("dev chain serving JSON-RPC", zap.String("http", httpURL), zap.String("ws", wsURL))
 			}

@@ -9,10 +9,12 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/redis/go-redis/v9"
 	"go.uber.org/zap"
 
 	"github.com/erc8004-indexer/erc8004-indexer/internal/devchain"
 	"github.com/erc8004-indexer/erc8004-indexer/internal/indexer"
+	"github.com/erc8004-indexer/erc8004-indexer/internal/publish"
 	"github.com/erc8004-indexer/erc8004-indexer/internal/sink"
 	"github.com/erc8004-indexer/erc8004-indexer/internal/verify"
 )
@@ -39,6 +41,11 @@ type DevOptions struct {
 	// Finally, if set, runs after the verification while the chain still serves JSON-RPC
 	// (tests index the final chain again through it).
 	Finally func(ctx context.Context, spec ChainSpec) error
+	// Valkey, if set, is the server the indexed state is published to, as `indexer run
+	// --valkey-url` does (see publish.ParseURL); Publish configures the publisher (Dev sets its
+	// ChainID). A bounded run waits until Valkey caught up with PostgreSQL before verifying.
+	Valkey  *redis.Options
+	Publish publish.Options
 }
 
 // DevSummary is what a bounded dev run did.
@@ -91,6 +98,8 @@ func Dev(ctx context.Context, pool *pgxpool.Pool, log *zap.Logger, opts DevOptio
 		PollInterval:  100 * time.Millisecond,
 	}
 	db := sink.NewPostgres(pool, log.Named("sink.pg"))
+	pub, stopPublisher := startPublisher(ctx, pool, log, opts, c.ChainID())
+	defer stopPublisher()
 	var reorgs atomic.Int64
 	notify := func(u indexer.Update) {
 		if u.Reorg != nil {
@@ -98,6 +107,9 @@ func Dev(ctx context.Context, pool *pgxpool.Pool, log *zap.Logger, opts DevOptio
 		}
 		if opts.Notify != nil {
 			opts.Notify(u)
+		}
+		if pub != nil {
+			pub.Notify(u)
 		}
 	}
 	ictx, stopIndexer := context.WithCancel(ctx)
@@ -115,6 +127,14 @@ func Dev(ctx context.Context, pool *pgxpool.Pool, log *zap.Logger, opts DevOptio
 	stopIndexer()
 	if err := <-indexErr; err != nil && !errors.Is(err, context.Canceled) {
 		return sum, fmt.Errorf("indexer: %w", err)
+	}
+	if pub != nil {
+		sctx, cancel := context.WithTimeout(ctx, opts.CatchUpTimeout)
+		err := pub.Synced(sctx)
+		cancel()
+		if err != nil {
+			return sum, fmt.Errorf("valkey publication did not catch up within %s: %w", opts.CatchUpTimeout, err)
+		}
 	}
 	client, err := spec.Dial(ctx, log.Named("rpc"))
 	if err != nil {
@@ -137,6 +157,27 @@ func Dev(ctx context.Context, pool *pgxpool.Pool, log *zap.Logger, opts DevOptio
 		return sum, fmt.Errorf("count events: %w", err)
 	}
 	return sum, nil
+}
+
+// startPublisher starts the Valkey publisher when opts.Valkey is set. stop ends it and waits
+// for its last publication; pub is nil without Valkey.
+func startPublisher(ctx context.Context, pool *pgxpool.Pool, log *zap.Logger, opts DevOptions, chainID uint64) (pub *publish.Publisher, stop func()) {
+	if opts.Valkey == nil {
+		return nil, func() {}
+	}
+	popts := opts.Publish
+	popts.ChainID = chainID
+	pub = publish.New(pool, opts.Valkey, log.Named("publish"), popts)
+	pctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		_ = pub.Run(pctx) // returns only pctx's error: outages are logged and retried inside
+	}()
+	return pub, func() {
+		cancel()
+		<-done
+	}
 }
 
 // drive runs the traffic generator (and the forks) until opts.Blocks blocks or ctx ends.

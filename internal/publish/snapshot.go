@@ -1,0 +1,183 @@
+package publish
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+// snapshot is what one publication writes: the chain's head and the aggregates of some agents,
+// read from one PostgreSQL snapshot so that the head and every hash describe the same state.
+type snapshot struct {
+	head   *headRow   // nil when the chain has no cursor (never indexed, or rolled back to before its start)
+	agents []agentRow // agents that exist, ascending by id
+	// gone are the requested ids that have no agent (any more): their keys are deleted.
+	gone []string
+}
+
+// headRow is the cursor with its block's timestamp.
+type headRow struct {
+	Number    uint64
+	Hash      string
+	Time      int64 // block timestamp, unix seconds (0 when the header is not stored)
+	IndexedAt time.Time
+}
+
+// agentRow is one agent's hash: identity fields, the reputation summary exactly as
+// v_erc8004_agent_reputation (getSummary) and the validation figures as v_erc8004_agent_stats.
+type agentRow struct {
+	ID              string
+	Owner           string
+	URI             string
+	FeedbackCount   int64
+	SummaryValue    string // decimal int128
+	SummaryDecimals int16
+	ValidationCount int64
+	AvgResponse     int16
+}
+
+// idChunk bounds the ids sent in one aggregate query.
+const idChunk = 5000
+
+// readSnapshot reads the head and the aggregates of ids (every agent of the chain when all is
+// set) in one read-only REPEATABLE READ transaction.
+func readSnapshot(ctx context.Context, pool *pgxpool.Pool, chainID uint64, ids []string, all bool) (snapshot, error) {
+	var s snapshot
+	err := pgx.BeginTxFunc(ctx, pool, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
+		var err error
+		if s.head, err = readHead(ctx, tx, chainID); err != nil {
+			return err
+		}
+		if all {
+			if ids, err = allAgentIDs(ctx, tx, chainID); err != nil {
+				return err
+			}
+		}
+		for start := 0; start < len(ids); start += idChunk {
+			chunk := ids[start:min(start+idChunk, len(ids))]
+			rows, err := readAgents(ctx, tx, chainID, chunk)
+			if err != nil {
+				return err
+			}
+			found := make(map[string]bool, len(rows))
+			for _, r := range rows {
+				found[r.ID] = true
+			}
+			for _, id := range chunk {
+				if !found[id] {
+					s.gone = append(s.gone, id)
+				}
+			}
+			s.agents = append(s.agents, rows...)
+		}
+		return nil
+	})
+	if err != nil {
+		return snapshot{}, fmt.Errorf("read chain %d from postgres: %w", chainID, err)
+	}
+	return s, nil
+}
+
+func readHead(ctx context.Context, tx pgx.Tx, chainID uint64) (*headRow, error) {
+	const q = `SELECT c.block_number, c.block_hash, coalesce(extract(epoch FROM b.block_time)::bigint, 0), c.updated_at
+		FROM erc8004_cursors c
+		LEFT JOIN erc8004_blocks b ON b.chain_id = c.chain_id AND b.block_number = c.block_number AND b.block_hash = c.block_hash
+		WHERE c.chain_id = $1`
+	var h headRow
+	err := tx.QueryRow(ctx, q, int64(chainID)).Scan(&h.Number, &h.Hash, &h.Time, &h.IndexedAt)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read cursor: %w", err)
+	}
+	return &h, nil
+}
+
+func allAgentIDs(ctx context.Context, tx pgx.Tx, chainID uint64) ([]string, error) {
+	const q = `SELECT agent_id::text FROM erc8004_agents WHERE chain_id = $1 GROUP BY agent_id ORDER BY agent_id`
+	rows, err := tx.Query(ctx, q, int64(chainID))
+	if err != nil {
+		return nil, fmt.Errorf("list agents: %w", err)
+	}
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return nil, fmt.Errorf("list agents: %w", err)
+	}
+	return ids, nil
+}
+
+// readAgents returns the hashes of the agents among ids that exist.
+//
+// Why not SELECT ... FROM v_erc8004_agent_stats WHERE agent_id = ANY($2): the views aggregate
+// every feedback and validation of every agent before the filter applies (their CTEs are
+// referenced twice, so PostgreSQL materialises them), which makes each publication cost a scan
+// of the whole chain. This query is the same arithmetic restricted to the requested agents; the
+// tests compare its output with the views for every agent after runs with forks.
+//
+// An agent id registered by two identity registries of one chain (the views join on chain and
+// id only) is published once, from the registry with the lowest address.
+func readAgents(ctx context.Context, tx pgx.Tx, chainID uint64, ids []string) ([]agentRow, error) {
+	const q = `
+WITH ids AS (
+    SELECT DISTINCT unnest($2::text[])::numeric AS agent_id
+), agents AS (
+    SELECT DISTINCT ON (a.agent_id) a.agent_id, a.owner, a.agent_uri
+    FROM erc8004_agents a JOIN ids USING (agent_id)
+    WHERE a.chain_id = $1
+    ORDER BY a.agent_id, a.registry
+), live AS (
+    SELECT r.agent_id, r.value, r.value_decimals
+    FROM erc8004_reputation r JOIN ids USING (agent_id)
+    WHERE r.chain_id = $1 AND NOT r.is_revoked
+), mode AS (
+    SELECT DISTINCT ON (agent_id) agent_id, value_decimals AS mode_decimals
+    FROM (SELECT agent_id, value_decimals, count(*) AS n FROM live GROUP BY agent_id, value_decimals) d
+    ORDER BY agent_id, n DESC, value_decimals ASC
+), sums AS (
+    SELECT agent_id, count(*) AS n,
+           sum(value * (10::numeric ^ (18 - value_decimals))::numeric(78,0)) AS wad_sum
+    FROM live
+    GROUP BY agent_id
+), validations AS (
+    SELECT v.agent_id,
+           count(*)                                     AS validation_count,
+           count(*) FILTER (WHERE response IS NOT NULL) AS responded_count,
+           sum(response)                                AS response_sum
+    FROM erc8004_validations v JOIN ids USING (agent_id)
+    WHERE v.chain_id = $1
+    GROUP BY v.agent_id
+)
+SELECT a.agent_id::text,
+       a.owner,
+       a.agent_uri,
+       coalesce(s.n, 0)::bigint,
+       coalesce(erc8004_int128(div(div(s.wad_sum, s.n), (10::numeric ^ (18 - m.mode_decimals))::numeric(78,0))), 0)::numeric(39,0)::text,
+       coalesce(m.mode_decimals, 0)::smallint,
+       coalesce(v.validation_count, 0)::bigint,
+       CASE WHEN coalesce(v.responded_count, 0) = 0 THEN 0
+            ELSE div(v.response_sum, v.responded_count) END::smallint
+FROM agents a
+LEFT JOIN sums s        USING (agent_id)
+LEFT JOIN mode m        USING (agent_id)
+LEFT JOIN validations v USING (agent_id)
+ORDER BY a.agent_id`
+	rows, err := tx.Query(ctx, q, int64(chainID), ids)
+	if err != nil {
+		return nil, fmt.Errorf("read agents: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (agentRow, error) {
+		var a agentRow
+		err := r.Scan(&a.ID, &a.Owner, &a.URI, &a.FeedbackCount, &a.SummaryValue, &a.SummaryDecimals,
+			&a.ValidationCount, &a.AvgResponse)
+		return a, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read agents: %w", err)
+	}
+	return out, nil
+}

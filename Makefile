@@ -4,7 +4,7 @@
 GO ?= go
 
 .DEFAULT_GOAL := build
-.PHONY: build test services lint dev
+.PHONY: build test services lint dev bench
 
 ## build: the indexer binary in bin/
 build:
@@ -27,3 +27,8 @@ lint:
 ## dev: the indexer against an in-process chain (needs DATABASE_URL)
 dev:
 	$(GO) run ./cmd/indexer dev
+
+## bench: backfill benchmark on a synthetic chain (not part of test; prints events/s, COPY rate, RSS)
+bench: services
+	$(GO) build -o bin/bench ./cmd/bench
+	./bin/bench $(BENCH_FLAGS)

@@ -2,6 +2,7 @@ package daemon
 
 import (
 	"fmt"
+	"strconv"
 
 	"github.com/ethereum/go-ethereum/common"
 
@@ -12,26 +13,92 @@ import (
 // defaultFinalityDepth is the reorg window of chains whose node has no "finalized" tag.
 const defaultFinalityDepth = 64
 
+// SpecsFromConfig builds every chain `indexer run` indexes: the chains of the configuration file
+// when there is one (cfg.FileChains, see config.LoadFile), else the one chain of the command line
+// (SpecFromConfig).
+func SpecsFromConfig(cfg *config.Config) ([]ChainSpec, error) {
+	if len(cfg.FileChains) == 0 {
+		spec, err := SpecFromConfig(cfg)
+		if err != nil {
+			return nil, err
+		}
+		return []ChainSpec{spec}, nil
+	}
+	specs := make([]ChainSpec, 0, len(cfg.FileChains))
+	for _, fc := range cfg.FileChains {
+		specs = append(specs, specFromFile(fc, cfg))
+	}
+	return specs, nil
+}
+
+// specFromFile builds one chain of the configuration file (already validated by config.ReadFile).
+func specFromFile(fc config.FileChain, cfg *config.Config) ChainSpec {
+	spec := ChainSpec{Name: fc.Name, ChainID: fc.ID, RPCURLs: fc.RPCURLs, Confirmations: fc.Confirmations,
+		FinalityDepth: defaultFinalityDepth, UseFinalizedTag: true, AllowDeepReorg: fc.AllowDeepReorg || cfg.AllowDeepReorg}
+	info, builtIn := config.LookupChain(strconv.FormatUint(fc.ID, 10))
+	if builtIn {
+		spec.Registries = registriesOf(info)
+		spec.StartBlock, spec.FindStart = info.StartBlock(), !info.StartKnown()
+	} else {
+		spec.FindStart = true
+	}
+	for _, r := range []struct {
+		value string
+		dst   *common.Address
+	}{{fc.IdentityRegistry, &spec.Registries.Identity}, {fc.ReputationRegistry, &spec.Registries.Reputation},
+		{fc.ValidationRegistry, &spec.Registries.Validation}} {
+		if r.value != "" {
+			*r.dst = common.HexToAddress(r.value)
+			// A registry address of one's own has no known start block.
+			spec.FindStart = true
+		}
+	}
+	if fc.StartBlock != nil {
+		spec.StartBlock, spec.FindStart = *fc.StartBlock, false
+	}
+	if fc.FinalityDepth != 0 {
+		spec.FinalityDepth = fc.FinalityDepth
+	}
+	if fc.UseFinalizedTag != nil {
+		spec.UseFinalizedTag = *fc.UseFinalizedTag
+	}
+	return spec
+}
+
+func registriesOf(info config.ChainInfo) verify.Registries {
+	return verify.Registries{Identity: address(info.IdentityRegistry),
+		Reputation: address(info.ReputationRegistry), Validation: address(info.ValidationRegistry)}
+}
+
 // SpecFromConfig builds the chain to index from the command line: a built-in chain (--chain) or
 // a custom deployment (--chain-id with registry addresses, which also override a built-in
-// chain's), with --rpc-url, --from-block, --confirmations and --allow-deep-reorg applied.
+// chain's), with --rpc-url, --from-block, --confirmations, --finality-depth and
+// --allow-deep-reorg applied. Without --from-block, a chain whose start block is not known
+// (a custom deployment, a built-in chain without one) gets FindStart.
 func SpecFromConfig(cfg *config.Config) (ChainSpec, error) {
 	var spec ChainSpec
 	switch {
 	case len(cfg.Chains) > 1:
 		return spec, &config.FieldError{Field: "chain", Value: fmt.Sprint(cfg.Chains),
-			Msg: "one chain per process: run one indexer per chain (they share the database)"}
+			Msg: "several chains need per-chain RPC URLs: list them in a --config file"}
 	case len(cfg.Chains) == 1:
 		info, ok := config.LookupChain(cfg.Chains[0])
 		if !ok {
-			if cfg.ChainID == 0 {
+			id, err := strconv.ParseUint(cfg.Chains[0], 10, 64)
+			switch {
+			case err != nil:
 				return spec, &config.FieldError{Field: "chain", Value: cfg.Chains[0],
 					Msg: "unknown chain: use a built-in name or give --chain-id with registry addresses"}
+			case cfg.ChainID != 0 && cfg.ChainID != id:
+				return spec, &config.FieldError{Field: "chain-id", Value: fmt.Sprint(cfg.ChainID),
+					Msg: fmt.Sprintf("contradicts --chain %d", id)}
 			}
+			spec.ChainID = id
+			spec.FindStart = true
 		} else {
 			spec.Name, spec.ChainID, spec.StartBlock = info.Name, info.ID, info.StartBlock()
-			spec.Registries = verify.Registries{Identity: address(info.IdentityRegistry),
-				Reputation: address(info.ReputationRegistry), Validation: address(info.ValidationRegistry)}
+			spec.FindStart = !info.StartKnown()
+			spec.Registries = registriesOf(info)
 		}
 	}
 	if cfg.ChainID != 0 {
@@ -39,10 +106,16 @@ func SpecFromConfig(cfg *config.Config) (ChainSpec, error) {
 			return spec, &config.FieldError{Field: "chain-id", Value: fmt.Sprint(cfg.ChainID),
 				Msg: fmt.Sprintf("contradicts --chain %s (id %d)", spec.Name, spec.ChainID)}
 		}
-		spec.ChainID = cfg.ChainID
-		if spec.Name == "" {
-			spec.Name = fmt.Sprint(cfg.ChainID)
+		if spec.ChainID == 0 {
+			if info, ok := config.LookupChain(strconv.FormatUint(cfg.ChainID, 10)); ok {
+				spec.Name, spec.StartBlock = info.Name, info.StartBlock()
+				spec.FindStart = !info.StartKnown()
+				spec.Registries = registriesOf(info)
+			} else {
+				spec.FindStart = true
+			}
 		}
+		spec.ChainID = cfg.ChainID
 		for _, r := range []struct {
 			flag, value string
 			dst         *common.Address
@@ -56,10 +129,14 @@ func SpecFromConfig(cfg *config.Config) (ChainSpec, error) {
 				return spec, &config.FieldError{Field: r.flag, Value: r.value, Msg: "not a 0x address"}
 			}
 			*r.dst = common.HexToAddress(r.value)
+			spec.FindStart = true
 		}
 	}
 	if spec.ChainID == 0 {
 		return spec, &config.FieldError{Field: "chain", Msg: "missing: give --chain or --chain-id"}
+	}
+	if spec.Name == "" {
+		spec.Name = strconv.FormatUint(spec.ChainID, 10)
 	}
 	if spec.Registries == (verify.Registries{}) {
 		return spec, &config.FieldError{Field: "identity-registry", Value: "",
@@ -67,11 +144,14 @@ func SpecFromConfig(cfg *config.Config) (ChainSpec, error) {
 	}
 	spec.RPCURLs = cfg.RPCURLs
 	if cfg.FromBlock != nil {
-		spec.StartBlock = *cfg.FromBlock
+		spec.StartBlock, spec.FindStart = *cfg.FromBlock, false
 	}
 	spec.Confirmations = cfg.Confirmations
 	spec.AllowDeepReorg = cfg.AllowDeepReorg
 	spec.FinalityDepth = defaultFinalityDepth
+	if cfg.FinalityDepth != 0 {
+		spec.FinalityDepth = cfg.FinalityDepth
+	}
 	spec.UseFinalizedTag = true
 	return spec, nil
 }

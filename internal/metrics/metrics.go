@@ -1,0 +1,286 @@
+// Package metrics holds the indexer's Prometheus metrics and what each chain is doing right now
+// (head, indexed block, whether this process is the active indexer), which /metrics, /readyz
+// and the backfill progress report all read.
+//
+// Every metric is prefixed erc8004_ and labelled with chain (the chain's name) and chain_id.
+package metrics
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/erc8004-indexer/erc8004-indexer/internal/erc8004"
+	"github.com/erc8004-indexer/erc8004-indexer/internal/indexer"
+)
+
+// Metrics is the registry of one indexer process and its metric families.
+type Metrics struct {
+	reg *prometheus.Registry
+
+	head, finalized, indexed, lag, active, lastCommit *prometheus.GaugeVec
+	reorgs, decodeErrors, events, batches, rows       *prometheus.CounterVec
+	rpcErrors, lockLosses                             *prometheus.CounterVec
+	reorgDepth, rpcSeconds, dbSeconds                 *prometheus.HistogramVec
+
+	mu     sync.Mutex
+	chains []*Chain
+}
+
+// Names of the metric families, for dashboards and tests.
+const (
+	HeadBlock          = "erc8004_chain_head_block"
+	FinalizedBlock     = "erc8004_chain_finalized_block"
+	IndexedBlock       = "erc8004_indexed_block"
+	LagBlocks          = "erc8004_lag_blocks"
+	IndexerActive      = "erc8004_indexer_active"
+	LastCommitSeconds  = "erc8004_last_commit_timestamp_seconds"
+	ReorgsTotal        = "erc8004_reorgs_total"
+	ReorgDepthBlocks   = "erc8004_reorg_depth_blocks"
+	DecodeErrorsTotal  = "erc8004_decode_errors_total"
+	EventsTotal        = "erc8004_events_total"
+	BatchesTotal       = "erc8004_batches_total"
+	RowsWrittenTotal   = "erc8004_rows_written_total"
+	RPCDurationSeconds = "erc8004_rpc_request_duration_seconds"
+	RPCErrorsTotal     = "erc8004_rpc_errors_total"
+	DBCommitSeconds    = "erc8004_db_commit_duration_seconds"
+	LockLossesTotal    = "erc8004_lock_losses_total"
+)
+
+// New returns a registry with the indexer's metrics and the Go runtime and process collectors.
+func New() *Metrics {
+	chainLabels := []string{"chain", "chain_id"}
+	gauge := func(name, help string) *prometheus.GaugeVec {
+		return prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: name, Help: help}, chainLabels)
+	}
+	counter := func(name, help string, extra ...string) *prometheus.CounterVec {
+		return prometheus.NewCounterVec(prometheus.CounterOpts{Name: name, Help: help}, append(chainLabels, extra...))
+	}
+	histogram := func(name, help string, buckets []float64, extra ...string) *prometheus.HistogramVec {
+		return prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: name, Help: help, Buckets: buckets},
+			append(chainLabels, extra...))
+	}
+	latency := []float64{.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30}
+	m := &Metrics{
+		reg:        prometheus.NewRegistry(),
+		head:       gauge(HeadBlock, "Latest block number reported by the chain's RPC endpoints."),
+		finalized:  gauge(FinalizedBlock, "Latest finalized block (the finalized tag, else head minus the finality depth)."),
+		indexed:    gauge(IndexedBlock, "Last block whose data is committed (the cursor)."),
+		lag:        gauge(LagBlocks, "Head minus indexed block."),
+		active:     gauge(IndexerActive, "1 while this process holds the chain's lock and indexes it, 0 on a standby."),
+		lastCommit: gauge(LastCommitSeconds, "Unix time of the last committed batch."),
+		reorgs:     counter(ReorgsTotal, "Reorgs rolled back."),
+		decodeErrors: counter(DecodeErrorsTotal, "Registry logs stored raw because they could not be decoded, by kind "+
+			"(unknown_event: a topic0 outside the catalog; malformed: a known topic0 with bad data).", "kind"),
+		events:     counter(EventsTotal, "Registry events committed, by event name.", "event"),
+		batches:    counter(BatchesTotal, "Batches committed, by mode (backfill below finality, live above it, rollback).", "mode"),
+		rows:       counter(RowsWrittenTotal, "Rows inserted into the range tables."),
+		rpcErrors:  counter(RPCErrorsTotal, "RPC calls that failed after the client's retries, by method.", "method"),
+		lockLosses: counter(LockLossesTotal, "Times the chain's lock connection was lost while indexing."),
+		reorgDepth: histogram(ReorgDepthBlocks, "Depth of rolled back reorgs, in blocks.",
+			[]float64{1, 2, 3, 5, 8, 13, 21, 34, 64, 128, 256}),
+		rpcSeconds: histogram(RPCDurationSeconds, "Duration of RPC calls, retries included, by method.", latency, "method"),
+		dbSeconds:  histogram(DBCommitSeconds, "Duration of the transaction that commits a batch.", latency),
+	}
+	m.reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+		m.head, m.finalized, m.indexed, m.lag, m.active, m.lastCommit, m.reorgs, m.decodeErrors, m.events,
+		m.batches, m.rows, m.rpcErrors, m.lockLosses, m.reorgDepth, m.rpcSeconds, m.dbSeconds)
+	return m
+}
+
+// Registry returns the Prometheus registry (for tests and extra collectors).
+func (m *Metrics) Registry() *prometheus.Registry { return m.reg }
+
+// Handler serves the registry in the Prometheus exposition format.
+func (m *Metrics) Handler() http.Handler {
+	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{})
+}
+
+// Chain returns the handle of one chain's metrics, creating it on first use.
+func (m *Metrics) Chain(name string, id uint64) *Chain {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, c := range m.chains {
+		if c.id == id {
+			return c
+		}
+	}
+	c := &Chain{m: m, name: name, id: id, labels: prometheus.Labels{"chain": name, "chain_id": strconv.FormatUint(id, 10)}}
+	// Present every per-chain series from the start, so dashboards show 0 rather than nothing.
+	m.active.With(c.labels).Set(0)
+	m.reorgs.With(c.labels)
+	m.rows.With(c.labels)
+	m.lockLosses.With(c.labels)
+	m.chains = append(m.chains, c)
+	return c
+}
+
+// Chains returns the handles created so far, in creation order.
+func (m *Metrics) Chains() []*Chain {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return append([]*Chain(nil), m.chains...)
+}
+
+// Chain is one chain's metrics and live state. Its methods are safe for concurrent use.
+type Chain struct {
+	m      *Metrics
+	name   string
+	id     uint64
+	labels prometheus.Labels
+
+	mu    sync.Mutex
+	state State
+}
+
+// State is what a chain's indexer is doing, as last observed.
+type State struct {
+	Name string
+	ID   uint64
+	// Head and Finalized are the chain's latest and finalized block numbers; HeadAt is when the
+	// head was last read (zero before the first read).
+	Head, Finalized uint64
+	HeadAt          time.Time
+	// Indexed is the cursor; HasIndexed is false until it is known.
+	Indexed    uint64
+	HasIndexed bool
+	// Start is the block the chain's indexing starts from (for progress).
+	Start uint64
+	// Confirmations is how far behind the head the indexer stays by design.
+	Confirmations uint64
+	// Active is true while this process holds the chain's lock.
+	Active bool
+	// LastCommit is the time of the last committed batch.
+	LastCommit time.Time
+}
+
+// Lag is head minus indexed (0 when either is unknown or the cursor is ahead).
+func (s State) Lag() uint64 {
+	if s.HeadAt.IsZero() || !s.HasIndexed || s.Indexed >= s.Head {
+		return 0
+	}
+	return s.Head - s.Indexed
+}
+
+// Backfilling reports whether the indexer is below the finalized block, where it works in large
+// batches.
+func (s State) Backfilling() bool {
+	return s.HasIndexed && !s.HeadAt.IsZero() && s.Indexed < s.Finalized
+}
+
+// Name is the chain's label.
+func (c *Chain) Name() string { return c.name }
+
+// ID is the chain id.
+func (c *Chain) ID() uint64 { return c.id }
+
+// State returns a copy of the chain's current state.
+func (c *Chain) State() State {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	s := c.state
+	s.Name, s.ID = c.name, c.id
+	return s
+}
+
+func (c *Chain) update(f func(s *State)) {
+	c.mu.Lock()
+	f(&c.state)
+	s := c.state
+	c.mu.Unlock()
+	if !s.HeadAt.IsZero() && s.HasIndexed {
+		c.m.lag.With(c.labels).Set(float64(s.Lag()))
+	}
+}
+
+// SetHead records the chain's latest block number.
+func (c *Chain) SetHead(n uint64) {
+	c.m.head.With(c.labels).Set(float64(n))
+	c.update(func(s *State) { s.Head, s.HeadAt = n, time.Now() })
+}
+
+// SetFinalized records the chain's finalized block number.
+func (c *Chain) SetFinalized(n uint64) {
+	c.m.finalized.With(c.labels).Set(float64(n))
+	c.update(func(s *State) { s.Finalized = n })
+}
+
+// SetIndexed records the cursor (at start, after a rewind, after each commit).
+func (c *Chain) SetIndexed(n uint64) {
+	c.m.indexed.With(c.labels).Set(float64(n))
+	c.update(func(s *State) { s.Indexed, s.HasIndexed = n, true })
+}
+
+// SetStart records where the chain's indexing starts and how many confirmations it keeps.
+func (c *Chain) SetStart(start, confirmations uint64) {
+	c.update(func(s *State) { s.Start, s.Confirmations = start, confirmations })
+}
+
+// SetActive records whether this process holds the chain's lock.
+func (c *Chain) SetActive(active bool) {
+	v := 0.0
+	if active {
+		v = 1
+	}
+	c.m.active.With(c.labels).Set(v)
+	c.update(func(s *State) { s.Active = active })
+}
+
+// LockLost counts a lost lock connection.
+func (c *Chain) LockLost() { c.m.lockLosses.With(c.labels).Inc() }
+
+// ObserveRPC records one RPC call (retries included) and its outcome. A cancelled call is not
+// an endpoint failure and is not counted as an error.
+func (c *Chain) ObserveRPC(method string, d time.Duration, err error) {
+	l := prometheus.Labels{"chain": c.name, "chain_id": c.labels["chain_id"], "method": method}
+	c.m.rpcSeconds.With(l).Observe(d.Seconds())
+	if err != nil && !errors.Is(err, context.Canceled) {
+		c.m.rpcErrors.With(l).Inc()
+	}
+}
+
+// ObserveUpdate records a committed batch or rollback (pass it the indexer's notify updates).
+func (c *Chain) ObserveUpdate(u indexer.Update) {
+	now := time.Now()
+	c.m.dbSeconds.With(c.labels).Observe(u.Stats.Elapsed.Seconds())
+	c.m.lastCommit.With(c.labels).Set(float64(now.UnixNano()) / 1e9)
+	mode := "live"
+	switch {
+	case u.Reorg != nil:
+		mode = "rollback"
+		c.m.reorgs.With(c.labels).Inc()
+		c.m.reorgDepth.With(c.labels).Observe(float64(u.Reorg.Depth))
+	case u.To <= u.Finalized:
+		mode = "backfill"
+	}
+	c.m.batches.With(prometheus.Labels{"chain": c.name, "chain_id": c.labels["chain_id"], "mode": mode}).Inc()
+	c.m.rows.With(c.labels).Add(float64(u.Stats.Inserted))
+	for i := range u.Logs {
+		l := &u.Logs[i]
+		if l.Event == nil {
+			kind := "malformed"
+			if errors.Is(l.DecodeErr, erc8004.ErrUnknownEvent) {
+				kind = "unknown_event"
+			}
+			c.m.decodeErrors.With(prometheus.Labels{"chain": c.name, "chain_id": c.labels["chain_id"], "kind": kind}).Inc()
+			continue
+		}
+		c.m.events.With(prometheus.Labels{"chain": c.name, "chain_id": c.labels["chain_id"], "event": l.Event.Name()}).Inc()
+	}
+	if u.Finalized > 0 {
+		c.SetFinalized(u.Finalized)
+	}
+	indexed := u.Head.Number
+	if u.Reorg != nil {
+		indexed = u.Reorg.Fork
+	}
+	c.SetIndexed(indexed)
+	c.update(func(s *State) { s.LastCommit = now })
+}

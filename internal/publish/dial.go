@@ -30,7 +30,7 @@ func ParseURL(raw string) (*redis.Options, error) {
 		if errors.As(err, &ue) {
 			err = ue.Err
 		}
-		return nil, fmt.Errorf("parse valkey url %s: %s", config.RedactURL(raw), maskPassword(err.Error(), raw))
+		return nil, errors.New(maskPassword(fmt.Sprintf("parse valkey url %s: %v", config.RedactURL(raw), err), raw))
 	}
 	o.DisableIdentity = true
 	o.MaintNotificationsConfig = &maintnotifications.Config{Mode: maintnotifications.ModeDisabled}

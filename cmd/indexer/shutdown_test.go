@@ -368,4 +368,3 @@ func TestRun_SIGKILLWhileFollowing(t *testing.T) {
 	require.NoError(t, err)
 	require.Empty(t, rep.Mismatches)
 }
-

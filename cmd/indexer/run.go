@@ -2,58 +2,166 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
+	"fmt"
+	"os"
+	"time"
 
+	"github.com/redis/go-redis/v9"
 	"go.uber.org/zap"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/erc8004-indexer/erc8004-indexer/internal/config"
 	"github.com/erc8004-indexer/erc8004-indexer/internal/daemon"
+	"github.com/erc8004-indexer/erc8004-indexer/internal/httpserver"
+	"github.com/erc8004-indexer/erc8004-indexer/internal/indexer"
+	"github.com/erc8004-indexer/erc8004-indexer/internal/metrics"
+	"github.com/erc8004-indexer/erc8004-indexer/internal/publish"
 	"github.com/erc8004-indexer/erc8004-indexer/internal/sink"
 )
 
+// runFlags are the options of `indexer run` that are not in config.Config.
+type runFlags struct {
+	fs           *flag.FlagSet // the parsed flag set, to tell set flags from defaults
+	backfillSpan uint64
+	lockPoll     time.Duration
+}
+
 func init() {
-	var backfillSpan uint64
+	var rf runFlags
 	register(command{
 		name:    "run",
-		summary: "index a chain's ERC-8004 registries and keep following it",
-		help: `Applies the migrations, then backfills the chain's registries from their start block (or
-from the cursor of an earlier run) and follows the head. Every batch commits its events, projections,
-block hashes and cursor in one transaction: kill it at any moment and the next run resumes exactly
-where the last commit ended. Reorgs are detected by parent hashes and rolled back; one deeper than
-the finality depth halts the indexer unless --allow-deep-reorg is given.
+		summary: "index the configured chains and keep following them",
+		help: `Applies the migrations, then backfills each chain's registries from their start block (or
+from the cursor of an earlier run) and follows the head, one goroutine per chain. Every batch commits
+its events, projections, block hashes and cursor in one transaction: kill it at any moment and the
+next run resumes exactly where the last commit ended. Reorgs are detected by parent hashes and rolled
+back; one deeper than the finality depth halts the indexer unless --allow-deep-reorg is given.
+
+Chains: one from the command line (--chain with a built-in deployment, or --chain-id with registry
+addresses), or several from a YAML file (--config; see the README). A built-in chain whose start
+block is not known, and a custom deployment without --from-block, start at the registries' first
+Upgraded log, found with one eth_getLogs (else a binary search over eth_getCode). An RPC endpoint
+that serves another chain id is refused at start.
+
+High availability: each chain is indexed under a PostgreSQL advisory lock (per schema and chain id)
+held on a dedicated connection. Start the same command twice (two hosts, two Render instances): one
+process indexes each chain, the other stands by and takes over within about --lock-poll when the
+first dies. If the lock's connection breaks, the chain stops indexing at once and waits for the
+lock again. The connection must reach PostgreSQL directly (or through a session-mode pooler).
+
+Observability: JSON logs (console on a terminal) with one "batch committed" line per batch,
+"backfill progress" lines (blocks done, blocks/s, ETA) and a progress bar on a terminal;
+/metrics (Prometheus), /healthz and /readyz (database reachable, every chain this process indexes
+within --max-lag blocks of its head) on --http-addr. With --valkey-url, the head, agent aggregates,
+leaderboard and event/reorg channels are published to Valkey after every commit.
 
 Examples:
-  indexer run --chain ethereum --rpc-url https://eth.example/v2/KEY --database-url postgres://...
+  indexer run --chain base --rpc-url https://base.example/v2/KEY --database-url postgres://...
+  indexer run --config /etc/indexer.yaml --http-addr 0.0.0.0:9090
+  indexer run --config /etc/indexer.yaml --chain sepolia          # only this chain of the file
   indexer run --chain-id 1337 --identity-registry 0x... --reputation-registry 0x... \
       --rpc-url ws://127.0.0.1:8546 --from-block 0 --confirmations 2`,
 		flags: func(fs *flag.FlagSet, cfg *config.Config) {
+			rf.fs = fs
 			cfg.DatabaseFlags(fs)
 			cfg.ChainFlags(fs)
 			cfg.IndexFlags(fs)
-			fs.Uint64Var(&backfillSpan, "backfill-span", 0, "most `blocks` per batch below finality (default 10000)")
+			cfg.FileFlags(fs)
+			cfg.HTTPFlags(fs)
+			cfg.ValkeyFlags(fs)
+			fs.Uint64Var(&rf.backfillSpan, "backfill-span", 0, "most `blocks` per batch below finality (default 10000)")
+			fs.DurationVar(&rf.lockPoll, "lock-poll", time.Second, "how often a standby tries to take a chain's lock (`duration`)")
 		},
 		run: func(ctx context.Context, cfg *config.Config, _ []string) error {
-			if err := cfg.Require("database-url", "rpc-url"); err != nil {
-				return err
-			}
-			spec, err := daemon.SpecFromConfig(cfg)
-			if err != nil {
-				return err
-			}
-			spec.BackfillSpan = backfillSpan
-			log, err := cfg.Logger()
-			if err != nil {
-				return err
-			}
-			defer func() { _ = log.Sync() }()
-			pool, err := openDB(ctx, cfg, true)
-			if err != nil {
-				return err
-			}
-			defer pool.Close()
-			log.Info("indexing", zap.String("chain", spec.Name), zap.Uint64("chain_id", spec.ChainID),
-				zap.Uint64("start_block", spec.StartBlock))
-			return daemon.IndexChain(ctx, spec, sink.NewPostgres(pool, log.Named("sink.pg")), log, nil)
+			return runChains(ctx, cfg, rf)
 		},
 	})
+}
+
+func runChains(ctx context.Context, cfg *config.Config, rf runFlags) error {
+	if err := cfg.LoadFile(rf.fs, os.Getenv); err != nil {
+		return err
+	}
+	required := []string{"database-url", "chain", "rpc-url"}
+	if len(cfg.FileChains) > 0 {
+		required = required[:1]
+	}
+	if err := cfg.Require(required...); err != nil {
+		return err
+	}
+	specs, err := daemon.SpecsFromConfig(cfg)
+	if err != nil {
+		return err
+	}
+	var valkey *redis.Options
+	if cfg.ValkeyURL != "" {
+		if valkey, err = publish.ParseURL(cfg.ValkeyURL); err != nil {
+			return err
+		}
+	}
+
+	// On a terminal, log lines and the progress bar share stderr.
+	var bar *metrics.Bar
+	log, err := cfg.Logger()
+	if config.IsTerminal(os.Stderr) {
+		bar = metrics.NewBar(os.Stderr)
+		log, err = config.NewLoggerTo(bar, true, cfg.LogFormat, cfg.LogLevel)
+	}
+	if err != nil {
+		return err
+	}
+	defer func() { _ = log.Sync() }()
+	if valkey != nil {
+		redis.SetLogger(publish.RedisLogger(log))
+	}
+	log.Info("starting", zap.Object("config", cfg), zap.Int("chains", len(specs)))
+
+	pool, err := openDB(ctx, cfg, true)
+	if err != nil {
+		return err
+	}
+	defer pool.Close()
+	db := sink.NewPostgres(pool, log.Named("sink.pg"))
+	m := metrics.New()
+
+	g, gctx := errgroup.WithContext(ctx)
+	if cfg.HTTPAddr != "" {
+		srv := httpserver.New(m, pool, cfg.MaxLag, log.Named("http"))
+		switch err := srv.Listen(cfg.HTTPAddr); {
+		case err == nil:
+			g.Go(func() error { return srv.Run(gctx) })
+		case cfg.HTTPAddr == config.DefaultHTTPAddr:
+			// Nobody asked for this address: another process (a second indexer on this host)
+			// may well have it. Index anyway, without the endpoints.
+			log.Warn("http server disabled: the default address is in use; set --http-addr", zap.Error(err))
+		default:
+			return err
+		}
+	}
+	progress := metrics.NewProgress(m, log.Named("progress"), bar)
+	g.Go(func() error { return progress.Run(gctx) })
+	for _, spec := range specs {
+		spec.BackfillSpan = rf.backfillSpan
+		spec.Metrics = m.Chain(spec.Name, spec.ChainID)
+		var notify func(indexer.Update)
+		if valkey != nil {
+			pub := publish.New(pool, valkey, log.Named("publish").With(zap.String("chain", spec.Name)),
+				publish.Options{ChainID: spec.ChainID, Prefix: cfg.KeyPrefix})
+			g.Go(func() error { return pub.Run(gctx) })
+			notify = pub.Notify
+		}
+		log.Info("chain configured", zap.String("chain", spec.Name), zap.Uint64("chain_id", spec.ChainID),
+			zap.Uint64("start_block", spec.StartBlock), zap.Bool("find_start", spec.FindStart),
+			zap.Uint64("confirmations", spec.Confirmations), zap.Uint64("finality_depth", spec.FinalityDepth))
+		g.Go(func() error {
+			err := daemon.RunChain(gctx, spec, db, log, daemon.RunOptions{Schema: cfg.Schema, LockPoll: rf.lockPoll, Notify: notify})
+			if err != nil && !errors.Is(err, context.Canceled) {
+				return fmt.Errorf("chain %s: %w", spec.Name, err)
+			}
+			return err
+		})
+	}
+	return g.Wait()
 }

@@ -12,24 +12,24 @@ import (
 // known, and `indexer run` searches for it (the proxy's first Upgraded log).
 type ChainInfo struct {
 	// Name is the lowercase name accepted by --chain.
-	Name string
+	Name string `json:"name"`
 	// ID is the EVM chain id.
-	ID uint64
+	ID uint64 `json:"chain_id"`
 	// Testnet marks test networks.
-	Testnet bool
+	Testnet bool `json:"testnet"`
 	// IdentityRegistry, ReputationRegistry and ValidationRegistry are 0x-prefixed addresses.
-	IdentityRegistry   string
-	ReputationRegistry string
-	ValidationRegistry string
+	IdentityRegistry   string `json:"identity_registry"`
+	ReputationRegistry string `json:"reputation_registry"`
+	ValidationRegistry string `json:"validation_registry,omitempty"`
 	// IdentityStart, ReputationStart and ValidationStart are the first blocks to index for each
 	// registry (the proxy deployment, whose Upgraded/Initialized logs are indexed too); zero
 	// when unknown.
-	IdentityStart   uint64
-	ReputationStart uint64
-	ValidationStart uint64
+	IdentityStart   uint64 `json:"identity_start,omitempty"`
+	ReputationStart uint64 `json:"reputation_start,omitempty"`
+	ValidationStart uint64 `json:"validation_start,omitempty"`
 	// Note says what is uncertain about the entry (a chain id taken from unofficial sources),
 	// empty when nothing is.
-	Note string
+	Note string `json:"note,omitempty"`
 }
 
 type registryStart struct {

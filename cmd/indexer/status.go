@@ -1,0 +1,307 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"slices"
+	"strconv"
+	"text/tabwriter"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/erc8004-indexer/erc8004-indexer/internal/chain"
+	"github.com/erc8004-indexer/erc8004-indexer/internal/config"
+	"github.com/erc8004-indexer/erc8004-indexer/internal/lock"
+)
+
+func init() {
+	var (
+		asJSON bool
+		fs     *flag.FlagSet
+	)
+	register(command{
+		name:    "status",
+		summary: "show each chain's cursor, finalized block, remote head and lag",
+		help: `Prints, per indexed chain: the cursor (last committed block), the finalized block the indexer
+last saw, when the cursor last moved, whether an indexer process holds the chain's lock, and, with
+RPC endpoints (--rpc-url: each endpoint is matched to its chain by eth_chainId; or the rpc_urls of a
+--config file), the chain's head, finalized block and the lag (head minus cursor).
+
+Read-only: it applies no migration and reads in a READ ONLY transaction, so it works on a streaming
+replica and as a role with only SELECT (erc8004_reader). On a replica the lock column is "-": the
+primary's locks are not visible there.
+
+Examples:
+  indexer status --database-url postgres://analyst@replica/erc8004
+  indexer status --chain base --rpc-url https://base.example --json`,
+		flags: func(f *flag.FlagSet, cfg *config.Config) {
+			fs = f
+			cfg.DatabaseFlags(f)
+			cfg.ChainFlags(f)
+			cfg.FileFlags(f)
+			f.BoolVar(&asJSON, "json", false, "print a JSON array instead of a table")
+		},
+		run: func(ctx context.Context, cfg *config.Config, _ []string) error {
+			if cfg.ConfigFile != "" {
+				if err := cfg.LoadFile(fs, os.Getenv); err != nil {
+					return err
+				}
+			}
+			if err := cfg.Require("database-url"); err != nil {
+				return err
+			}
+			rows, err := status(ctx, cfg)
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				enc := json.NewEncoder(os.Stdout)
+				enc.SetIndent("", "  ")
+				return enc.Encode(rows)
+			}
+			printStatus(os.Stdout, rows, time.Now())
+			return nil
+		},
+	})
+}
+
+// chainStatus is one row of `indexer status`.
+type chainStatus struct {
+	Chain   string `json:"chain"`
+	ChainID uint64 `json:"chain_id"`
+	// Indexed is false for a chain that was asked for but has no cursor.
+	Indexed    bool       `json:"indexed"`
+	Cursor     *uint64    `json:"cursor"`
+	CursorHash string     `json:"cursor_hash,omitempty"`
+	Finalized  *uint64    `json:"finalized"`
+	UpdatedAt  *time.Time `json:"updated_at"`
+	// Locked is "yes" when an indexer process holds the chain's lock, "no", or "-" when it cannot
+	// be known (on a replica).
+	Locked string `json:"locked"`
+	// Head, RemoteFinalized and Lag come from the RPC, when one serves the chain.
+	Head            *uint64 `json:"head"`
+	RemoteFinalized *uint64 `json:"remote_finalized"`
+	Lag             *uint64 `json:"lag"`
+	RPCError        string  `json:"rpc_error,omitempty"`
+}
+
+func status(ctx context.Context, cfg *config.Config) ([]chainStatus, error) {
+	want, err := wantedChains(cfg)
+	if err != nil {
+		return nil, err
+	}
+	pool, err := openDB(ctx, cfg, false)
+	if err != nil {
+		return nil, err
+	}
+	defer pool.Close()
+	rows, err := readStatus(ctx, pool, cfg.Schema, want)
+	if err != nil {
+		return nil, err
+	}
+	remoteHeads(ctx, cfg, rows)
+	return rows, nil
+}
+
+// wantedChains returns the chain ids asked for with --chain, --chain-id or the config file's
+// chains; nil means every indexed chain.
+func wantedChains(cfg *config.Config) ([]uint64, error) {
+	var ids []uint64
+	if len(cfg.FileChains) > 0 {
+		for _, fc := range cfg.FileChains {
+			ids = append(ids, fc.ID)
+		}
+		return ids, nil
+	}
+	for _, c := range cfg.Chains {
+		if info, ok := config.LookupChain(c); ok {
+			ids = append(ids, info.ID)
+			continue
+		}
+		id, err := strconv.ParseUint(c, 10, 64)
+		if err != nil {
+			return nil, &config.FieldError{Field: "chain", Value: c, Msg: "unknown chain"}
+		}
+		ids = append(ids, id)
+	}
+	if cfg.ChainID != 0 {
+		ids = append(ids, cfg.ChainID)
+	}
+	return ids, nil
+}
+
+// readStatus reads the cursors and the chains' locks in one READ ONLY transaction.
+func readStatus(ctx context.Context, pool *pgxpool.Pool, schema string, want []uint64) ([]chainStatus, error) {
+	tx, err := pool.BeginTx(ctx, pgx.TxOptions{AccessMode: pgx.ReadOnly})
+	if err != nil {
+		return nil, fmt.Errorf("begin read-only transaction: %w", err)
+	}
+	defer func() { _ = tx.Rollback(context.WithoutCancel(ctx)) }()
+	const q = `SELECT chain_id, block_number, block_hash, finalized_block, updated_at FROM erc8004_cursors ORDER BY chain_id`
+	dbRows, err := tx.Query(ctx, q)
+	if err != nil {
+		var pgErr *pgconn.PgError
+		if errors.As(err, &pgErr) && pgErr.Code == "42P01" {
+			return nil, fmt.Errorf("schema %s has no erc8004_cursors table: run 'indexer migrate', or check --schema", schema)
+		}
+		return nil, fmt.Errorf("read cursors: %w", err)
+	}
+	type cursorRow struct {
+		ChainID, Number, Finalized int64
+		Hash                       string
+		UpdatedAt                  time.Time
+	}
+	cursors, err := pgx.CollectRows(dbRows, func(r pgx.CollectableRow) (cursorRow, error) {
+		var c cursorRow
+		err := r.Scan(&c.ChainID, &c.Number, &c.Hash, &c.Finalized, &c.UpdatedAt)
+		return c, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read cursors: %w", err)
+	}
+	var replica bool
+	if err := tx.QueryRow(ctx, `SELECT pg_is_in_recovery()`).Scan(&replica); err != nil {
+		return nil, fmt.Errorf("check recovery: %w", err)
+	}
+
+	byID := map[uint64]*chainStatus{}
+	var out []chainStatus
+	add := func(id uint64) *chainStatus {
+		name := strconv.FormatUint(id, 10)
+		if info, ok := config.LookupChain(name); ok {
+			name = info.Name
+		}
+		out = append(out, chainStatus{Chain: name, ChainID: id, Locked: "-"})
+		return &out[len(out)-1]
+	}
+	for _, c := range cursors {
+		id := uint64(c.ChainID)
+		if want != nil && !slices.Contains(want, id) {
+			continue
+		}
+		s := add(id)
+		num, fin, at := uint64(c.Number), uint64(c.Finalized), c.UpdatedAt
+		s.Indexed, s.Cursor, s.CursorHash, s.Finalized, s.UpdatedAt = true, &num, c.Hash, &fin, &at
+	}
+	for _, id := range want {
+		if !slices.ContainsFunc(out, func(s chainStatus) bool { return s.ChainID == id }) {
+			add(id)
+		}
+	}
+	for i := range out {
+		byID[out[i].ChainID] = &out[i]
+	}
+	if !replica {
+		for id, s := range byID {
+			classID, objID := lock.Split(lock.Key(schema, id))
+			var held bool
+			const lq = `SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND classid = $1
+				AND objid = $2 AND objsubid = 1 AND granted)`
+			if err := tx.QueryRow(ctx, lq, int64(classID), int64(objID)).Scan(&held); err != nil {
+				return nil, fmt.Errorf("read locks: %w", err)
+			}
+			s.Locked = "no"
+			if held {
+				s.Locked = "yes"
+			}
+		}
+	}
+	return out, nil
+}
+
+// remoteHeads fills head, finalized and lag from the RPC endpoints: the config file's per
+// chain, else every --rpc-url, matched to a chain by its eth_chainId.
+func remoteHeads(ctx context.Context, cfg *config.Config, rows []chainStatus) {
+	urls := map[uint64][]string{}
+	for _, fc := range cfg.FileChains {
+		urls[fc.ID] = fc.RPCURLs
+	}
+	for _, u := range cfg.RPCURLs {
+		c, err := chain.Dial(ctx, chain.Options{URLs: []string{u}, MaxRetries: -1, RequestTimeout: 10 * time.Second})
+		if err != nil {
+			continue
+		}
+		id, err := c.ChainID(ctx)
+		c.Close()
+		if err != nil {
+			for i := range rows {
+				if rows[i].RPCError == "" {
+					rows[i].RPCError = fmt.Sprintf("endpoint %s: %v", chain.Redact(u), err)
+				}
+			}
+			continue
+		}
+		urls[id] = append(urls[id], u)
+	}
+	for i := range rows {
+		s := &rows[i]
+		eps := urls[s.ChainID]
+		if len(eps) == 0 {
+			continue
+		}
+		s.RPCError = ""
+		c, err := chain.Dial(ctx, chain.Options{URLs: eps, ChainID: s.ChainID, MaxRetries: 1, RequestTimeout: 10 * time.Second})
+		if err != nil {
+			s.RPCError = err.Error()
+			continue
+		}
+		head, err := c.HeadNumber(ctx)
+		if err != nil {
+			s.RPCError = err.Error()
+			c.Close()
+			continue
+		}
+		s.Head = &head
+		if fin, ok, err := c.Finalized(ctx); err == nil && ok {
+			s.RemoteFinalized = &fin
+		}
+		c.Close()
+		if s.Cursor != nil {
+			lag := uint64(0)
+			if head > *s.Cursor {
+				lag = head - *s.Cursor
+			}
+			s.Lag = &lag
+		}
+	}
+}
+
+func printStatus(w io.Writer, rows []chainStatus, now time.Time) {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "CHAIN\tID\tCURSOR\tFINALIZED\tHEAD\tLAG\tUPDATED\tLOCKED\t")
+	opt := func(p *uint64) string {
+		if p == nil {
+			return "-"
+		}
+		return strconv.FormatUint(*p, 10)
+	}
+	for _, s := range rows {
+		updated := "-"
+		if s.UpdatedAt != nil {
+			updated = now.Sub(*s.UpdatedAt).Round(time.Second).String() + " ago"
+		}
+		cursor := opt(s.Cursor)
+		if !s.Indexed {
+			cursor = "not indexed"
+		}
+		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%s\t%s\t%s\t\n", s.Chain, s.ChainID, cursor, opt(s.Finalized),
+			opt(s.Head), opt(s.Lag), updated, s.Locked)
+	}
+	_ = tw.Flush()
+	for _, s := range rows {
+		if s.RPCError != "" {
+			fmt.Fprintf(w, "%s: rpc: %s\n", s.Chain, s.RPCError)
+		}
+	}
+	if len(rows) == 0 {
+		fmt.Fprintln(w, "no chain is indexed yet")
+	}
+}

@@ -44,74 +44,63 @@ type agentRow struct {
 const idChunk = 5000
 
 // readSnapshot reads the head and the aggregates of ids (every agent of the chain when all is
-// set) in one read-only REPEATABLE READ transaction.
+// set) in one read-only REPEATABLE READ transaction. The statements go in one pgx batch, so the
+// whole read is a single round trip to PostgreSQL (a publication's latency is mostly round trips
+// on a busy host).
 func readSnapshot(ctx context.Context, pool *pgxpool.Pool, chainID uint64, ids []string, all bool) (snapshot, error) {
 	var s snapshot
-	err := pgx.BeginTxFunc(ctx, pool, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
-		var err error
-		if s.head, err = readHead(ctx, tx, chainID); err != nil {
-			return err
+	b := &pgx.Batch{}
+	b.Queue(`BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY`)
+	b.Queue(headQuery, int64(chainID)).QueryRow(func(row pgx.Row) error {
+		var h headRow
+		err := row.Scan(&h.Number, &h.Hash, &h.Time, &h.IndexedAt)
+		switch {
+		case errors.Is(err, pgx.ErrNoRows):
+			return nil
+		case err != nil:
+			return fmt.Errorf("read cursor: %w", err)
 		}
-		if all {
-			if ids, err = allAgentIDs(ctx, tx, chainID); err != nil {
-				return err
-			}
-		}
-		for start := 0; start < len(ids); start += idChunk {
-			chunk := ids[start:min(start+idChunk, len(ids))]
-			rows, err := readAgents(ctx, tx, chainID, chunk)
-			if err != nil {
-				return err
-			}
-			found := make(map[string]bool, len(rows))
-			for _, r := range rows {
-				found[r.ID] = true
-			}
-			for _, id := range chunk {
-				if !found[id] {
-					s.gone = append(s.gone, id)
-				}
-			}
-			s.agents = append(s.agents, rows...)
-		}
+		s.head = &h
 		return nil
 	})
-	if err != nil {
+	collect := func(rows pgx.Rows) error {
+		got, err := pgx.CollectRows(rows, scanAgent)
+		if err != nil {
+			return fmt.Errorf("read agents: %w", err)
+		}
+		s.agents = append(s.agents, got...)
+		return nil
+	}
+	if all {
+		b.Queue(allAgentsQuery, int64(chainID)).Query(collect)
+	}
+	for start := 0; start < len(ids); start += idChunk {
+		b.Queue(agentsQuery, int64(chainID), ids[start:min(start+idChunk, len(ids))]).Query(collect)
+	}
+	b.Queue(`COMMIT`)
+	if err := pool.SendBatch(ctx, b).Close(); err != nil {
 		return snapshot{}, fmt.Errorf("read chain %d from postgres: %w", chainID, err)
+	}
+	found := make(map[string]bool, len(s.agents))
+	for _, a := range s.agents {
+		found[a.ID] = true
+	}
+	for _, id := range ids {
+		if !found[id] {
+			s.gone = append(s.gone, id)
+		}
 	}
 	return s, nil
 }
 
-func readHead(ctx context.Context, tx pgx.Tx, chainID uint64) (*headRow, error) {
-	const q = `SELECT c.block_number, c.block_hash, coalesce(extract(epoch FROM b.block_time)::bigint, 0), c.updated_at
-		FROM erc8004_cursors c
-		LEFT JOIN erc8004_blocks b ON b.chain_id = c.chain_id AND b.block_number = c.block_number AND b.block_hash = c.block_hash
-		WHERE c.chain_id = $1`
-	var h headRow
-	err := tx.QueryRow(ctx, q, int64(chainID)).Scan(&h.Number, &h.Hash, &h.Time, &h.IndexedAt)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("read cursor: %w", err)
-	}
-	return &h, nil
-}
+// headQuery reads the cursor and its block's timestamp.
+const headQuery = `SELECT c.block_number, c.block_hash, coalesce(extract(epoch FROM b.block_time)::bigint, 0), c.updated_at
+	FROM erc8004_cursors c
+	LEFT JOIN erc8004_blocks b ON b.chain_id = c.chain_id AND b.block_number = c.block_number AND b.block_hash = c.block_hash
+	WHERE c.chain_id = $1`
 
-func allAgentIDs(ctx context.Context, tx pgx.Tx, chainID uint64) ([]string, error) {
-	const q = `SELECT agent_id::text FROM erc8004_agents WHERE chain_id = $1 GROUP BY agent_id ORDER BY agent_id`
-	rows, err := tx.Query(ctx, q, int64(chainID))
-	if err != nil {
-		return nil, fmt.Errorf("list agents: %w", err)
-	}
-	ids, err := pgx.CollectRows(rows, pgx.RowTo[string])
-	if err != nil {
-		return nil, fmt.Errorf("list agents: %w", err)
-	}
-	return ids, nil
-}
-
-// readAgents returns the hashes of the agents among ids that exist.
+// agentsQuery returns the hashes of the agents among $2 (decimal ids) that exist;
+// allAgentsQuery those of every agent of the chain. They share agentsBody.
 //
 // Why not SELECT ... FROM v_erc8004_agent_stats WHERE agent_id = ANY($2): the views aggregate
 // every feedback and validation of every agent before the filter applies (their CTEs are
@@ -121,11 +110,16 @@ func allAgentIDs(ctx context.Context, tx pgx.Tx, chainID uint64) ([]string, erro
 //
 // An agent id registered by two identity registries of one chain (the views join on chain and
 // id only) is published once, from the registry with the lowest address.
-func readAgents(ctx context.Context, tx pgx.Tx, chainID uint64, ids []string) ([]agentRow, error) {
-	const q = `
+const (
+	agentsQuery = `
 WITH ids AS (
     SELECT DISTINCT unnest($2::text[])::numeric AS agent_id
-), agents AS (
+), ` + agentsBody
+	allAgentsQuery = `
+WITH ids AS (
+    SELECT DISTINCT agent_id FROM erc8004_agents WHERE chain_id = $1
+), ` + agentsBody
+	agentsBody = `agents AS (
     SELECT DISTINCT ON (a.agent_id) a.agent_id, a.owner, a.agent_uri
     FROM erc8004_agents a JOIN ids USING (agent_id)
     WHERE a.chain_id = $1
@@ -166,18 +160,11 @@ LEFT JOIN sums s        USING (agent_id)
 LEFT JOIN mode m        USING (agent_id)
 LEFT JOIN validations v USING (agent_id)
 ORDER BY a.agent_id`
-	rows, err := tx.Query(ctx, q, int64(chainID), ids)
-	if err != nil {
-		return nil, fmt.Errorf("read agents: %w", err)
-	}
-	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (agentRow, error) {
-		var a agentRow
-		err := r.Scan(&a.ID, &a.Owner, &a.URI, &a.FeedbackCount, &a.SummaryValue, &a.SummaryDecimals,
-			&a.ValidationCount, &a.AvgResponse)
-		return a, err
-	})
-	if err != nil {
-		return nil, fmt.Errorf("read agents: %w", err)
-	}
-	return out, nil
+)
+
+func scanAgent(r pgx.CollectableRow) (agentRow, error) {
+	var a agentRow
+	err := r.Scan(&a.ID, &a.Owner, &a.URI, &a.FeedbackCount, &a.SummaryValue, &a.SummaryDecimals,
+		&a.ValidationCount, &a.AvgResponse)
+	return a, err
 }

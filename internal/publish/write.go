@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+	"go.uber.org/zap"
 )
 
 // Every command used here (MULTI/EXEC, HSET with several fields, DEL, UNLINK, EXPIRE, ZADD, ZREM,
@@ -38,6 +39,7 @@ func (p *Publisher) flush(ctx context.Context) (lost bool, err error) {
 			p.done(w, false)
 		}
 	}()
+	start := time.Now()
 	ids := make([]string, 0, len(w.agents))
 	for id := range w.agents {
 		ids = append(ids, id)
@@ -51,6 +53,7 @@ func (p *Publisher) flush(ctx context.Context) (lost bool, err error) {
 	if err != nil {
 		return false, err
 	}
+	read := time.Since(start)
 	pipe := p.client().TxPipeline()
 	marker := pipe.Exists(ctx, p.keys.Synced())
 	p.writeHead(ctx, pipe, snap.head)
@@ -68,6 +71,15 @@ func (p *Publisher) flush(ctx context.Context) (lost bool, err error) {
 	}
 	if _, err := pipe.Exec(ctx); err != nil {
 		return false, fmt.Errorf("write %d agents and %d messages to valkey: %w", len(snap.agents)+len(snap.gone), len(msgs), err)
+	}
+	if ce := p.log.Check(zap.DebugLevel, "valkey published"); ce != nil {
+		var head uint64
+		if snap.head != nil {
+			head = snap.head.Number
+		}
+		ce.Write(zap.Uint64(fieldChainID, p.opts.ChainID), zap.Uint64("head", head), zap.Int("updates", len(w.updates)),
+			zap.Int("agents", len(ids)), zap.Int("messages", len(msgs)), zap.Duration("read", read),
+			zap.Duration("elapsed", time.Since(start)))
 	}
 	return marker.Val() == 0, nil
 }

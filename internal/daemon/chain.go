@@ -198,7 +198,8 @@ func RunChain(ctx context.Context, spec ChainSpec, db *sink.Postgres, log *zap.L
 	if spec.Metrics == nil {
 		spec.Metrics = metrics.New().Chain(spec.Name, spec.ChainID)
 	}
-	log = log.With(zap.String("chain", spec.Name), zap.Uint64("chain_id", spec.ChainID))
+	// The indexer's own lines carry chain_id; the name tells the chains of one process apart.
+	log = log.With(zap.String("chain", spec.Name))
 	if err := CheckEndpoints(ctx, spec, log.Named("rpc")); err != nil {
 		return err
 	}

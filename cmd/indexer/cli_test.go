@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -46,8 +47,10 @@ func buildAndRun(m *testing.M) int {
 // cleanEnv is the test process's environment without the variables the indexer reads, so the
 // developer's own DATABASE_URL and the like cannot change an outcome.
 func cleanEnv() []string {
-	read := map[string]bool{"CHAIN": true, "RPC_URL": true, "DATABASE_URL": true, "DB_SCHEMA": true,
-		"VALKEY_URL": true, "REDIS_URL": true, "KEY_PREFIX": true, "CONFIRMATIONS": true, "HTTP_ADDR": true}
+	read := map[string]bool{}
+	for _, v := range config.EnvVars() {
+		read[v] = true
+	}
 	var env []string
 	for _, kv := range os.Environ() {
 		k, _, _ := strings.Cut(kv, "=")
@@ -153,6 +156,99 @@ func TestFailures(t *testing.T) {
 			require.NotContains(t, r.stderr, "hunter2")
 		})
 	}
+}
+
+// TestHelp_EveryCommand: each subcommand's help has a synopsis, examples and its flags with their
+// environment variables, and never shows a secret from the environment.
+func TestHelp_EveryCommand(t *testing.T) {
+	t.Parallel()
+	env := []string{"DATABASE_URL=postgres://u:hunter2@h/db", "RPC_URL=https://rpc.example/v2/hunter2key"}
+	for name, flags := range map[string][]string{
+		"run":     {"--config file", "--http-addr address", "--max-lag blocks", "--lock-poll duration", "--chain chain", "--from-block block", "--valkey-url url"},
+		"rewind":  {"--to-block block", "--yes", "--dry-run", "--rpc-url url"},
+		"replay":  {"--from-block block", "--to-block block", "--yes", "--dry-run", "--backfill-span blocks"},
+		"status":  {"--json", "--config file", "--rpc-url url"},
+		"chains":  {"--json"},
+		"verify":  {"--chain chain"},
+		"dev":     {"--blocks N"},
+		"migrate": {"--database-url url"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			r := runIndexer(t, env, name, "--help")
+			require.Equal(t, 0, r.code)
+			require.Empty(t, r.stderr)
+			require.Contains(t, r.stdout, "Usage: indexer "+name+" [flags]\n\n")
+			require.Contains(t, r.stdout, "Examples:\n  indexer "+name)
+			for _, f := range flags {
+				require.Contains(t, r.stdout, "\n  "+f+"\n", f)
+			}
+			require.NotContains(t, r.stdout, "hunter2")
+			require.Contains(t, runIndexer(t, nil, "--help").stdout, fmt.Sprintf("  %-10s ", name), "listed")
+		})
+	}
+}
+
+// TestFailures_Operator: bad flags and values of the operator commands fail with one line.
+func TestFailures_Operator(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	badYAML := filepath.Join(dir, "bad.yaml")
+	require.NoError(t, os.WriteFile(badYAML, []byte("chains:\n  - chain: base\n    rpc_urls: ['ftp://u:hunter2@h']\n"), 0o600))
+	goodYAML := filepath.Join(dir, "good.yaml")
+	require.NoError(t, os.WriteFile(goodYAML, []byte("chains:\n  - chain: base\n    rpc_urls: [http://127.0.0.1:1]\n"), 0o600))
+	db := "--database-url=postgres://postgres:hunter2@127.0.0.1:1/postgres?connect_timeout=5"
+	for name, tc := range map[string]struct {
+		args []string
+		want string
+	}{
+		"RunUnknownFlag":     {[]string{"run", "--frobnicate"}, "run: flag provided but not defined: -frobnicate"},
+		"RunNoChain":         {[]string{"run", db}, "run: --chain is required (or set CHAIN)"},
+		"RunNoRPC":           {[]string{"run", db, "--chain", "base"}, "run: --rpc-url is required (or set RPC_URL)"},
+		"RunSeveralChains":   {[]string{"run", db, "--chain", "base,sepolia", "--rpc-url", "http://x"}, "several chains need per-chain RPC URLs: list them in a --config file"},
+		"RunUnknownChain":    {[]string{"run", "--chain", "mars"}, `run: invalid --chain "mars": unknown chain`},
+		"RunBadMaxLag":       {[]string{"run", "--max-lag", "soon"}, `invalid value "soon" for flag -max-lag`},
+		"RunBadLockPoll":     {[]string{"run", "--lock-poll", "1"}, `invalid value "1" for flag -lock-poll`},
+		"RunMissingConfig":   {[]string{"run", "--config", filepath.Join(dir, "none.yaml")}, "run: read config file: open "},
+		"RunBadConfig":       {[]string{"run", "--config", badYAML}, `run: ` + badYAML + `: invalid chains[0].rpc_urls[0] "ftp://u:xxxxx@h": scheme must be http`},
+		"RunConfigAndRPC":    {[]string{"run", "--config", goodYAML, "--rpc-url", "http://x"}, "run: --rpc-url cannot be combined with --config"},
+		"RunConfigNoDB":      {[]string{"run", "--config", goodYAML}, "run: --database-url is required"},
+		"RunBadHTTPAddr":     {[]string{"run", "--http-addr", "300.1.1.1:99999", "--chain", "base"}, `invalid --http-addr "300.1.1.1:99999": port must be a number`},
+		"RewindNoChain":      {[]string{"rewind", db, "--to-block", "5"}, "rewind: --chain is required"},
+		"RewindNoBlock":      {[]string{"rewind", db, "--chain", "base"}, "rewind: --to-block is required: the last block to keep"},
+		"RewindBadBlock":     {[]string{"rewind", "--to-block", "-5"}, `rewind: invalid value "-5" for flag -to-block: must be a non-negative integer`},
+		"RewindTwoChains":    {[]string{"rewind", db, "--chain", "base,sepolia", "--to-block", "5", "--yes"}, `rewind: invalid --chain "base,sepolia": give one chain`},
+		"RewindUnreachable":  {[]string{"rewind", db, "--chain", "base", "--to-block", "5", "--yes"}, "rewind: connect to database postgres://postgres:xxxxx@127.0.0.1:1/postgres"},
+		"RewindArgument":     {[]string{"rewind", "now"}, `rewind: unexpected argument "now"`},
+		"ReplayNoRPC":        {[]string{"replay", db, "--chain", "base", "--from-block", "1"}, "replay: --rpc-url is required"},
+		"ReplayNoFrom":       {[]string{"replay", db, "--chain", "base", "--rpc-url", "http://x"}, "replay: --from-block is required"},
+		"ReplayBackwards":    {[]string{"replay", db, "--chain", "base", "--rpc-url", "http://x", "--from-block", "9", "--to-block", "3"}, `replay: invalid --to-block "3": is below --from-block 9`},
+		"ReplayCustomNoRegs": {[]string{"replay", db, "--chain", "31337", "--rpc-url", "http://x", "--from-block", "1", "--yes"}, "chain 31337 has no built-in deployment: give at least one registry address"},
+		"StatusNoDB":         {[]string{"status"}, "status: --database-url is required"},
+		"StatusUnreachable":  {[]string{"status", db}, "status: connect to database postgres://postgres:xxxxx@127.0.0.1:1/postgres"},
+		"StatusBadChain":     {[]string{"status", db, "--chain", "mars"}, `status: invalid --chain "mars": unknown chain`},
+		"ChainsArgument":     {[]string{"chains", "all"}, `chains: unexpected argument "all"`},
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			r := runIndexer(t, nil, tc.args...)
+			requireFailure(t, r, tc.want)
+			require.NotContains(t, r.stderr, "hunter2")
+		})
+	}
+}
+
+func TestChains(t *testing.T) {
+	t.Parallel()
+	r := runIndexer(t, nil, "chains")
+	require.Equal(t, 0, r.code, r.stderr)
+	require.Regexp(t, `(?m)^base\s+8453\s+mainnet\s+0x8004A169FB4a3325136EB29fA0ceB6D2e539a432\s+0x8004BAa17C55a88189AE136b182e5fdA19dE9b63\s+-\s+41663783\s*$`, r.stdout)
+	require.Regexp(t, `(?m)^arbitrum\s+42161\s+mainnet\s+.*\ssearch\s*$`, r.stdout)
+	r = runIndexer(t, nil, "chains", "--json")
+	require.Equal(t, 0, r.code, r.stderr)
+	var list []config.ChainInfo
+	require.NoError(t, json.Unmarshal([]byte(r.stdout), &list))
+	require.Len(t, list, len(config.Chains))
 }
 
 func TestMigrate(t *testing.T) {

@@ -135,10 +135,13 @@ func (c *Chain) forkLocked(ctx context.Context, depth uint64) (ForkInfo, error) 
 	c.setHead(ancestor)
 
 	var reinjected []common.Hash
-	if c.opts.ForkDiscardTxs {
+	if c.opts.ForkDiscardTxs || depth > maxReinjectDepth {
 		// Rollback = TxPool.Clear, which syncs the pool (finishing the re-injection) first.
+		// Beyond maxReinjectDepth the pool re-injects nothing, but its reset to the ancestor
+		// still runs asynchronously: without this sync the filler nonce below could be read
+		// from the abandoned branch's state and never be promoted.
 		c.sim.Rollback()
-	} else if depth <= maxReinjectDepth {
+	} else {
 		if reinjected, err = c.waitReinjected(ctx, dropped); err != nil {
 			return ForkInfo{}, err
 		}

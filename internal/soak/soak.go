@@ -1,0 +1,488 @@
+// Package soak is the reorg soak test: it runs the dev chain with traffic and many random forks
+// while the indexer follows it, makes a few forks deeper than the finality depth (each must
+// halt the indexer with indexer.ErrDeepReorg and leave the database untouched, after which it is
+// rolled back as an operator would with --allow-deep-reorg), and at the end compares every table
+// with a fresh index of the final chain and the projection with the contracts' view functions.
+//
+// It backs `indexer soak` (long runs by hand, figures in the report) and a short version in the
+// tests.
+package soak
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+	"go.uber.org/zap"
+
+	"github.com/erc8004-indexer/erc8004-indexer/internal/chain"
+	"github.com/erc8004-indexer/erc8004-indexer/internal/daemon"
+	"github.com/erc8004-indexer/erc8004-indexer/internal/dbcompare"
+	"github.com/erc8004-indexer/erc8004-indexer/internal/devchain"
+	"github.com/erc8004-indexer/erc8004-indexer/internal/indexer"
+	"github.com/erc8004-indexer/erc8004-indexer/internal/sink"
+	"github.com/erc8004-indexer/erc8004-indexer/internal/verify"
+)
+
+// Options configures Run. Zero values take the defaults in brackets.
+type Options struct {
+	// Forks is the number of forks of depth 1..MaxDepth [1000].
+	Forks int
+	// MaxDepth is the deepest of those forks [FinalityDepth].
+	MaxDepth uint64
+	// DeepForks is the number of forks deeper than FinalityDepth (FinalityDepth+1 to
+	// FinalityDepth+32), spread at random among the others [0].
+	DeepForks int
+	// FinalityDepth is the indexer's reorg window [64].
+	FinalityDepth uint64
+	// Seed drives the traffic, the fork depths and the timing choices [1].
+	Seed int64
+	// TxPerBlock is the traffic per block [4].
+	TxPerBlock int
+	// MaxTraffic is the most traffic blocks between two forks (1..MaxTraffic) [3].
+	MaxTraffic int
+	// CatchUp is the probability of waiting for the indexer to reach the head before a fork,
+	// so that the fork replaces indexed blocks; otherwise the fork races the indexer [0.75].
+	CatchUp float64
+	// Log receives the indexer's and the chain's messages [none].
+	Log *zap.Logger
+	// Progress, if set, is called after every 50 forks with the report so far.
+	Progress func(Report)
+}
+
+func (o Options) withDefaults() Options {
+	if o.Forks == 0 {
+		o.Forks = 1000
+	}
+	if o.FinalityDepth == 0 {
+		o.FinalityDepth = 64
+	}
+	if o.MaxDepth == 0 {
+		o.MaxDepth = o.FinalityDepth
+	}
+	if o.Seed == 0 {
+		o.Seed = 1
+	}
+	if o.TxPerBlock == 0 {
+		o.TxPerBlock = 4
+	}
+	if o.MaxTraffic == 0 {
+		o.MaxTraffic = 3
+	}
+	if o.CatchUp == 0 {
+		o.CatchUp = 0.75
+	}
+	if o.Log == nil {
+		o.Log = zap.NewNop()
+	}
+	return o
+}
+
+// Report is what a soak did and found.
+type Report struct {
+	Forks       int    // forks of depth 1..MaxDepth made
+	ForkBlocks  uint64 // blocks those forks replaced (sum of depths)
+	DeepestFork uint64 // deepest of them
+	DeepForks   int    // forks deeper than the finality depth made
+	DeepHalts   int    // of those, halts with ErrDeepReorg that left the database untouched
+	Rollbacks   int    // rollbacks the indexer committed (deep ones included)
+	MaxRollback uint64 // deepest rollback
+	Commits     int    // batches the indexer committed (rollbacks included)
+	Head        uint64 // final chain head
+	Events      int    // rows of erc8004_events in the final index
+	Txs         int    // transactions sent by the traffic generator
+	Checks      int    // view-function checks made by the final verification
+	Mismatches  []string
+	Differences []dbcompare.Difference
+	Elapsed     time.Duration
+}
+
+// OK reports whether the soak found nothing wrong.
+func (r Report) OK() bool { return len(r.Differences) == 0 && len(r.Mismatches) == 0 && r.DeepHalts == r.DeepForks }
+
+// String renders the report's figures on one line.
+func (r Report) String() string {
+	return fmt.Sprintf("soak: forks=%d fork_blocks=%d deepest=%d deep_forks=%d deep_halts=%d rollbacks=%d max_rollback=%d "+
+		"commits=%d head=%d events=%d txs=%d checks=%d mismatches=%d differences=%d elapsed=%s",
+		r.Forks, r.ForkBlocks, r.DeepestFork, r.DeepForks, r.DeepHalts, r.Rollbacks, r.MaxRollback, r.Commits, r.Head,
+		r.Events, r.Txs, r.Checks, len(r.Mismatches), len(r.Differences), r.Elapsed.Round(time.Second))
+}
+
+// ErrDeepReorgMissed is returned when a fork deeper than the finality depth did not halt the
+// indexer, or the halt changed the database.
+var ErrDeepReorgMissed = errors.New("deep reorg not handled")
+
+// Run soaks the indexer: live receives the following indexer's tables, fresh the final
+// from-scratch index; both must be migrated, empty schemas. Differences and verification
+// mismatches are in the report; an error means the soak could not run or a deep fork was
+// mishandled.
+func Run(ctx context.Context, live, fresh *pgxpool.Pool, o Options) (Report, error) {
+	o = o.withDefaults()
+	start := time.Now()
+	s, err := newSoaker(ctx, live, o)
+	if err != nil {
+		return Report{}, err
+	}
+	defer s.close()
+	rep, err := s.run(ctx)
+	rep.Elapsed = time.Since(start)
+	if err != nil {
+		return rep, err
+	}
+	if err := s.final(ctx, fresh, &rep); err != nil {
+		return rep, err
+	}
+	rep.Elapsed = time.Since(start)
+	return rep, nil
+}
+
+// soaker holds one soak's chain, traffic and following indexer.
+type soaker struct {
+	o      Options
+	log    *zap.Logger
+	chain  *devchain.Chain
+	gen    *devchain.Generator
+	spec   daemon.ChainSpec
+	client *chain.Client
+	db     *sink.Postgres
+	rng    *rand.Rand
+
+	mu  sync.Mutex // guards rep's indexer counters, written by notify
+	rep Report
+
+	follow *follower
+}
+
+// follower is the indexer following the chain in its own goroutine.
+type follower struct {
+	cancel context.CancelFunc
+	done   chan error
+}
+
+func newSoaker(ctx context.Context, pool *pgxpool.Pool, o Options) (*soaker, error) {
+	c, err := devchain.New(ctx, devchain.Options{Seed: o.Seed, HTTP: true, Log: o.Log.Named("devchain")})
+	if err != nil {
+		return nil, fmt.Errorf("start dev chain: %w", err)
+	}
+	regs := c.Registries()
+	s := &soaker{o: o, log: o.Log, chain: c, db: sink.NewPostgres(pool, o.Log.Named("sink.pg")),
+		gen: devchain.NewGenerator(c, devchain.GenOptions{Seed: o.Seed, TxPerBlock: o.TxPerBlock}),
+		rng: rand.New(rand.NewPCG(uint64(o.Seed), 0x50a6)),
+		spec: daemon.ChainSpec{
+			Name:          "soak",
+			ChainID:       c.ChainID(),
+			RPCURLs:       []string{c.WSURL()},
+			Registries:    verify.Registries{Identity: regs.Identity, Reputation: regs.Reputation, Validation: regs.Validation},
+			FinalityDepth: o.FinalityDepth,
+			PollInterval:  20 * time.Millisecond,
+			MaxBackoff:    200 * time.Millisecond,
+		}}
+	if s.client, err = s.spec.Dial(ctx, o.Log.Named("rpc")); err != nil {
+		_ = c.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+func (s *soaker) close() {
+	s.stopFollowing()
+	s.client.Close()
+	_ = s.chain.Close()
+}
+
+func (s *soaker) notify(u indexer.Update) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.rep.Commits++
+	if u.Reorg != nil {
+		s.rep.Rollbacks++
+		s.rep.MaxRollback = max(s.rep.MaxRollback, u.Reorg.Depth)
+	}
+}
+
+// startFollowing starts the indexer (deep reorgs not allowed) in its own goroutine.
+func (s *soaker) startFollowing(ctx context.Context) error {
+	fctx, cancel := context.WithCancel(ctx)
+	heads, err := s.client.SubscribeHeads(fctx)
+	if err != nil {
+		cancel()
+		return fmt.Errorf("subscribe to heads: %w", err)
+	}
+	f := &follower{cancel: cancel, done: make(chan error, 1)}
+	ix := daemon.NewIndexer(s.spec, s.client, s.db, s.log.Named("indexer"), s.notify)
+	go func() { f.done <- ix.Run(fctx, heads) }()
+	s.follow = f
+	return nil
+}
+
+// stopFollowing stops the indexer and returns why it had stopped if it stopped on its own.
+func (s *soaker) stopFollowing() error {
+	f := s.follow
+	if f == nil {
+		return nil
+	}
+	s.follow = nil
+	f.cancel()
+	if err := <-f.done; err != nil && !errors.Is(err, context.Canceled) {
+		return err
+	}
+	return nil
+}
+
+// followerErr returns the indexer's error if it stopped, nil while it runs.
+func (s *soaker) followerErr() error {
+	select {
+	case err := <-s.follow.done:
+		s.follow.done <- err // keep it for stopFollowing
+		if err == nil {
+			err = errors.New("indexer stopped")
+		}
+		return err
+	default:
+		return nil
+	}
+}
+
+// waitCaughtUp waits until the cursor is the chain's head block.
+func (s *soaker) waitCaughtUp(ctx context.Context) error {
+	deadline := time.Now().Add(5 * time.Minute)
+	for {
+		cur, err := s.db.Cursor(ctx, s.spec.ChainID)
+		if err == nil && cur.Number == s.chain.Head() && cur.Hash == s.chain.HeadHash() {
+			return nil
+		}
+		if err := s.followerErr(); err != nil {
+			return fmt.Errorf("indexer stopped while catching up: %w", err)
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("indexer did not reach head %d (cursor %d)", s.chain.Head(), cur.Number)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(5 * time.Millisecond):
+		}
+	}
+}
+
+// traffic generates n blocks.
+func (s *soaker) traffic(ctx context.Context, n int) error {
+	for range n {
+		if err := s.gen.Step(ctx); err != nil {
+			return fmt.Errorf("generate traffic: %w", err)
+		}
+	}
+	return nil
+}
+
+// run makes the forks, returning the report so far.
+func (s *soaker) run(ctx context.Context) (Report, error) {
+	// Enough history for the deepest fork above the registries' deployment.
+	if err := s.traffic(ctx, int(s.o.FinalityDepth)+40); err != nil {
+		return s.report(), err
+	}
+	if err := s.startFollowing(ctx); err != nil {
+		return s.report(), err
+	}
+	// Deep forks go at random positions, never first.
+	total := s.o.Forks + s.o.DeepForks
+	deep := map[int]bool{}
+	for len(deep) < s.o.DeepForks {
+		deep[1+s.rng.IntN(total-1)] = true
+	}
+	for i := range total {
+		if err := s.traffic(ctx, 1+s.rng.IntN(s.o.MaxTraffic)); err != nil {
+			return s.report(), err
+		}
+		if err := s.followerErr(); err != nil {
+			return s.report(), fmt.Errorf("indexer stopped before fork %d: %w", i+1, err)
+		}
+		var err error
+		if deep[i] {
+			err = s.deepFork(ctx)
+		} else {
+			err = s.fork(ctx)
+		}
+		if err != nil {
+			return s.report(), fmt.Errorf("fork %d: %w", i+1, err)
+		}
+		if n := i + 1; n%50 == 0 && s.o.Progress != nil {
+			s.o.Progress(s.report())
+		}
+	}
+	return s.report(), nil
+}
+
+func (s *soaker) report() Report {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r := s.rep
+	r.Txs = s.gen.Stats().Sent
+	r.Head = s.chain.Head()
+	return r
+}
+
+// fork makes one fork of depth 1..MaxDepth, after waiting for the indexer or racing it.
+func (s *soaker) fork(ctx context.Context) error {
+	if s.rng.Float64() < s.o.CatchUp {
+		if err := s.waitCaughtUp(ctx); err != nil {
+			return err
+		}
+	}
+	depth := min(1+s.rng.Uint64N(s.o.MaxDepth), s.chain.MaxForkDepth())
+	if err := s.chain.Fork(depth); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	s.rep.Forks++
+	s.rep.ForkBlocks += depth
+	s.rep.DeepestFork = max(s.rep.DeepestFork, depth)
+	s.mu.Unlock()
+	return nil
+}
+
+// deepFork makes a fork deeper than the finality depth under an indexer that has caught up:
+// the indexer must stop with ErrDeepReorg without writing anything. The rollback is then done
+// as an operator would, with deep reorgs allowed for one step, and following resumes.
+func (s *soaker) deepFork(ctx context.Context) error {
+	if err := s.waitCaughtUp(ctx); err != nil {
+		return err
+	}
+	before, err := s.state(ctx)
+	if err != nil {
+		return err
+	}
+	depth := s.o.FinalityDepth + 1 + s.rng.Uint64N(32)
+	if depth > s.chain.MaxForkDepth() {
+		if err := s.traffic(ctx, int(depth-s.chain.MaxForkDepth())); err != nil {
+			return err
+		}
+		if err := s.waitCaughtUp(ctx); err != nil {
+			return err
+		}
+		if before, err = s.state(ctx); err != nil {
+			return err
+		}
+	}
+	if err := s.chain.Fork(depth); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	s.rep.DeepForks++
+	s.mu.Unlock()
+
+	var haltErr error
+	select {
+	case haltErr = <-s.follow.done:
+		s.follow.done <- haltErr
+	case <-time.After(2 * time.Minute):
+		return fmt.Errorf("%w: the indexer still runs 2 minutes after a %d-block fork", ErrDeepReorgMissed, depth)
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	if !errors.Is(haltErr, indexer.ErrDeepReorg) {
+		return fmt.Errorf("%w: the indexer stopped with %v after a %d-block fork", ErrDeepReorgMissed, haltErr, depth)
+	}
+	after, err := s.state(ctx)
+	if err != nil {
+		return err
+	}
+	if diff := stateDiff(before, after); diff != "" {
+		return fmt.Errorf("%w: the halt changed the database: %s", ErrDeepReorgMissed, diff)
+	}
+	s.log.Info("deep reorg halted the indexer", zap.Uint64("depth", depth), zap.Error(haltErr))
+	s.mu.Lock()
+	s.rep.DeepHalts++
+	s.mu.Unlock()
+
+	// The operator's answer: roll back with deep reorgs allowed, then follow again.
+	if err := s.stopFollowing(); err != nil && !errors.Is(err, indexer.ErrDeepReorg) {
+		return err
+	}
+	allow := s.spec
+	allow.AllowDeepReorg = true
+	ix := daemon.NewIndexer(allow, s.client, s.db, s.log.Named("indexer"), s.notify)
+	prev := s.report().Rollbacks
+	if _, err := ix.Step(ctx); err != nil {
+		return fmt.Errorf("roll back the deep reorg: %w", err)
+	}
+	if s.report().Rollbacks == prev {
+		return fmt.Errorf("%w: the first step with deep reorgs allowed did not roll back", ErrDeepReorgMissed)
+	}
+	return s.startFollowing(ctx)
+}
+
+// dbState is the database as a deep reorg must leave it: every compared table and the raw
+// cursor row, update time included.
+type dbState struct {
+	tables map[string][]string
+	cursor string
+}
+
+func (s *soaker) state(ctx context.Context) (dbState, error) {
+	tables, err := dbcompare.Snapshot(ctx, s.db.Pool())
+	if err != nil {
+		return dbState{}, err
+	}
+	var cursor string
+	err = s.db.Pool().QueryRow(ctx, `SELECT to_jsonb(c)::text FROM erc8004_cursors c WHERE chain_id = $1`,
+		int64(s.spec.ChainID)).Scan(&cursor)
+	if err != nil {
+		return dbState{}, fmt.Errorf("read cursor row: %w", err)
+	}
+	return dbState{tables: tables, cursor: cursor}, nil
+}
+
+func stateDiff(a, b dbState) string {
+	if a.cursor != b.cursor {
+		return "cursor " + a.cursor + " became " + b.cursor
+	}
+	var diffs []string
+	for _, table := range dbcompare.Tables() {
+		for _, d := range dbcompare.Diff(table, a.tables[table], b.tables[table], 1) {
+			diffs = append(diffs, d.String())
+		}
+	}
+	return strings.Join(diffs, "; ")
+}
+
+// final stops the traffic, lets the indexer catch up, then compares its tables with a fresh
+// index of the final chain and verifies them against the contracts.
+func (s *soaker) final(ctx context.Context, fresh *pgxpool.Pool, rep *Report) error {
+	if err := s.waitCaughtUp(ctx); err != nil {
+		return err
+	}
+	if err := s.stopFollowing(); err != nil {
+		return fmt.Errorf("indexer: %w", err)
+	}
+	*rep = s.report()
+	ix := daemon.NewIndexer(s.spec, s.client, sink.NewPostgres(fresh, s.log.Named("sink.pg")), s.log.Named("fresh"), nil)
+	for {
+		progressed, err := ix.Step(ctx)
+		if err != nil {
+			return fmt.Errorf("fresh index: %w", err)
+		}
+		if !progressed {
+			break
+		}
+	}
+	var err error
+	if rep.Differences, err = dbcompare.Compare(ctx, fresh, s.db.Pool(), 5); err != nil {
+		return err
+	}
+	vr, err := verify.New(s.db.Pool(), s.client, s.spec.ChainID, s.spec.Registries).Run(ctx)
+	if err != nil {
+		return fmt.Errorf("verify: %w", err)
+	}
+	rep.Checks = vr.Checks
+	for _, m := range vr.Mismatches {
+		rep.Mismatches = append(rep.Mismatches, fmt.Sprint(m))
+	}
+	return s.db.Pool().QueryRow(ctx, `SELECT count(*) FROM erc8004_events WHERE chain_id = $1`,
+		int64(s.spec.ChainID)).Scan(&rep.Events)
+}

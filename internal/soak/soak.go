@@ -103,7 +103,9 @@ type Report struct {
 }
 
 // OK reports whether the soak found nothing wrong.
-func (r Report) OK() bool { return len(r.Differences) == 0 && len(r.Mismatches) == 0 && r.DeepHalts == r.DeepForks }
+func (r Report) OK() bool {
+	return len(r.Differences) == 0 && len(r.Mismatches) == 0 && r.DeepHalts == r.DeepForks
+}
 
 // String renders the report's figures on one line.
 func (r Report) String() string {

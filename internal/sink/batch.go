@@ -2,12 +2,11 @@ package sink
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"math/big"
-	"strings"
 
 	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/common/hexutil"
 	"github.com/ethereum/go-ethereum/core/types"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgtype"
@@ -77,79 +76,113 @@ func (b *Batch) check() error {
 	return nil
 }
 
-// tableRows accumulates COPY rows for one table.
-type tableRows struct {
-	name    string
-	columns []string
-	rows    [][]any
-}
-
-// copyRows inserts the batch's per-log rows with COPY. The range was emptied before, so plain
-// inserts cannot conflict.
+// copyRows inserts the batch's per-log rows with COPY: every log into erc8004_events, and the
+// logs that are one row of a projection table (feedback, feedback responses, validation requests
+// and responses) into that table too. The range was emptied before (or is provably empty), so
+// plain inserts cannot conflict. Rows are encoded one at a time from the logs while PostgreSQL
+// ingests the previous ones, so no copy of the batch is held in memory.
 func copyRows(ctx context.Context, tx pgx.Tx, b *Batch) (int64, error) {
-	events := tableRows{name: "erc8004_events", columns: []string{"chain_id", "block_number", "block_hash", "block_time",
-		"tx_hash", "tx_index", "log_index", "address", "registry", "event", "signature", "agent_id", "args", "topic0",
-		"topics", "data", "decode_error"}}
-	feedback := tableRows{name: "erc8004_reputation", columns: []string{"chain_id", "registry", "agent_id",
-		"client_address", "feedback_index", "index_derived", "value", "value_decimals", "tag1", "tag2", "endpoint",
-		"feedback_uri", "feedback_hash", "block_number", "block_time", "tx_hash", "log_index"}}
-	responses := tableRows{name: "erc8004_feedback_responses", columns: []string{"chain_id", "registry", "agent_id",
-		"client_address", "feedback_index", "responder", "response_uri", "response_hash", "block_number", "block_time",
-		"tx_hash", "log_index"}}
-	requests := tableRows{name: "erc8004_validations", columns: []string{"chain_id", "registry", "request_hash",
-		"validator_address", "agent_id", "request_uri", "block_number", "block_time", "tx_hash", "log_index"}}
-	vresponses := tableRows{name: "erc8004_validation_responses", columns: []string{"chain_id", "registry",
-		"request_hash", "validator_address", "agent_id", "response", "response_uri", "response_hash", "tag",
-		"block_number", "block_time", "tx_hash", "log_index"}}
-
-	chain := int64(b.ChainID)
+	var counts [tableCount]int
 	for i := range b.Logs {
-		l := &b.Logs[i]
-		row, err := eventRow(chain, l)
-		if err != nil {
-			return 0, err
-		}
-		events.rows = append(events.rows, row)
-		if l.Event == nil {
-			continue
-		}
-		addr := hexAddr(l.Raw.Address)
-		at := unixTime(l.BlockTime)
-		pos := []any{int64(l.Raw.BlockNumber), at, hexHash(l.Raw.TxHash), int64(l.Raw.Index)}
-		switch ev := l.Event.(type) {
-		case *erc8004.NewFeedback:
-			feedback.rows = append(feedback.rows, append([]any{chain, addr, numeric(ev.AgentID), hexAddr(ev.Client),
-				int64(ev.FeedbackIndex), !ev.HasIndex, numeric(ev.Value), int16(ev.ValueDecimals),
-				erc8004.SafeText(ev.Tag1), erc8004.SafeText(ev.Tag2), erc8004.SafeText(ev.Endpoint),
-				erc8004.SafeText(ev.FeedbackURI), hexHash(ev.FeedbackHash)}, pos...))
-		case *erc8004.ResponseAppended:
-			responses.rows = append(responses.rows, append([]any{chain, addr, numeric(ev.AgentID), hexAddr(ev.Client),
-				int64(ev.FeedbackIndex), hexAddr(ev.Responder), erc8004.SafeText(ev.ResponseURI),
-				hexHash(ev.ResponseHash)}, pos...))
-		case *erc8004.ValidationRequest:
-			requests.rows = append(requests.rows, append([]any{chain, addr, hexHash(ev.RequestHash),
-				hexAddr(ev.Validator), numeric(ev.AgentID), erc8004.SafeText(ev.RequestURI)}, pos...))
-		case *erc8004.ValidationResponse:
-			vresponses.rows = append(vresponses.rows, append([]any{chain, addr, hexHash(ev.RequestHash),
-				hexAddr(ev.Validator), numeric(ev.AgentID), int16(ev.Response), erc8004.SafeText(ev.ResponseURI),
-				hexHash(ev.ResponseHash), erc8004.SafeText(ev.Tag)}, pos...))
+		counts[tableEvents]++
+		if t, ok := projectionTable(b.Logs[i].Event); ok {
+			counts[t]++
 		}
 	}
 	var total int64
-	for _, t := range []*tableRows{&events, &feedback, &responses, &requests, &vresponses} {
-		if len(t.rows) == 0 {
+	for t := range tableCount {
+		if counts[t] == 0 {
 			continue
 		}
-		n, err := tx.CopyFrom(ctx, pgx.Identifier{t.name}, t.columns, pgx.CopyFromRows(t.rows))
+		src := &logRows{logs: b.Logs, chain: int64(b.ChainID), table: t, vals: make([]any, len(copyTables[t].columns))}
+		n, err := tx.CopyFrom(ctx, pgx.Identifier{copyTables[t].name}, copyTables[t].columns, src)
 		if err != nil {
-			return 0, fmt.Errorf("copy %s: %w", t.name, err)
+			return 0, fmt.Errorf("copy %s: %w", copyTables[t].name, err)
 		}
 		total += n
 	}
 	return total, nil
 }
 
-func eventRow(chain int64, l *Log) ([]any, error) {
+// The tables written by COPY, in copy order.
+const (
+	tableEvents = iota
+	tableFeedback
+	tableResponses
+	tableRequests
+	tableValidationResponses
+	tableCount
+)
+
+var copyTables = [tableCount]struct {
+	name    string
+	columns []string
+}{
+	tableEvents: {"erc8004_events", []string{"chain_id", "block_number", "block_hash", "block_time",
+		"tx_hash", "tx_index", "log_index", "address", "registry", "event", "signature", "agent_id", "args", "topic0",
+		"topics", "data", "decode_error"}},
+	tableFeedback: {"erc8004_reputation", []string{"chain_id", "registry", "agent_id",
+		"client_address", "feedback_index", "index_derived", "value", "value_decimals", "tag1", "tag2", "endpoint",
+		"feedback_uri", "feedback_hash", "block_number", "block_time", "tx_hash", "log_index"}},
+	tableResponses: {"erc8004_feedback_responses", []string{"chain_id", "registry", "agent_id",
+		"client_address", "feedback_index", "responder", "response_uri", "response_hash", "block_number", "block_time",
+		"tx_hash", "log_index"}},
+	tableRequests: {"erc8004_validations", []string{"chain_id", "registry", "request_hash",
+		"validator_address", "agent_id", "request_uri", "block_number", "block_time", "tx_hash", "log_index"}},
+	tableValidationResponses: {"erc8004_validation_responses", []string{"chain_id", "registry",
+		"request_hash", "validator_address", "agent_id", "response", "response_uri", "response_hash", "tag",
+		"block_number", "block_time", "tx_hash", "log_index"}},
+}
+
+// projectionTable returns the projection table a decoded event is one row of, if any.
+func projectionTable(ev erc8004.Event) (int, bool) {
+	switch ev.(type) {
+	case *erc8004.NewFeedback:
+		return tableFeedback, true
+	case *erc8004.ResponseAppended:
+		return tableResponses, true
+	case *erc8004.ValidationRequest:
+		return tableRequests, true
+	case *erc8004.ValidationResponse:
+		return tableValidationResponses, true
+	}
+	return 0, false
+}
+
+// logRows is a pgx.CopyFromSource over the logs that belong to one table. It reuses one values
+// slice: pgx encodes each row before asking for the next.
+type logRows struct {
+	logs  []Log
+	chain int64
+	table int
+	i     int
+	vals  []any
+	buf   []byte // scratch for the args JSON
+	err   error
+}
+
+func (r *logRows) Next() bool {
+	for r.i < len(r.logs) {
+		l := &r.logs[r.i]
+		r.i++
+		if r.table == tableEvents {
+			r.err = r.eventRow(l)
+			return r.err == nil
+		}
+		if t, ok := projectionTable(l.Event); ok && t == r.table {
+			r.projectionRow(l)
+			return true
+		}
+	}
+	return false
+}
+
+func (r *logRows) Values() ([]any, error) { return r.vals, nil }
+
+func (r *logRows) Err() error { return r.err }
+
+// eventRow fills the erc8004_events row of l.
+func (r *logRows) eventRow(l *Log) error {
 	topics := make([]string, len(l.Raw.Topics))
 	for i, t := range l.Raw.Topics {
 		topics[i] = hexHash(t)
@@ -169,10 +202,11 @@ func eventRow(chain int64, l *Log) ([]any, error) {
 		if id := erc8004.AgentID(l.Event); id != nil {
 			agentID = numeric(id)
 		}
-		js, err := json.Marshal(l.Event.Args())
+		js, err := appendArgs(r.buf[:0], l.Event.Args())
 		if err != nil {
-			return nil, fmt.Errorf("encode args of %s at block %d log %d: %w", name, l.Raw.BlockNumber, l.Raw.Index, err)
+			return fmt.Errorf("encode args of %s at block %d log %d: %w", name, l.Raw.BlockNumber, l.Raw.Index, err)
 		}
+		r.buf = js
 		args = string(js)
 	} else if l.DecodeErr != nil {
 		decodeErr = erc8004.SafeText(l.DecodeErr.Error())
@@ -181,9 +215,42 @@ func eventRow(chain int64, l *Log) ([]any, error) {
 	if data == nil {
 		data = []byte{}
 	}
-	return []any{chain, int64(l.Raw.BlockNumber), hexHash(l.Raw.BlockHash), unixTime(l.BlockTime),
-		hexHash(l.Raw.TxHash), int64(l.Raw.TxIndex), int64(l.Raw.Index), hexAddr(l.Raw.Address),
-		l.Registry.String(), name, signature, agentID, args, topic0, topics, data, decodeErr}, nil
+	v := r.vals
+	v[0], v[1], v[2], v[3] = r.chain, int64(l.Raw.BlockNumber), hexHash(l.Raw.BlockHash), unixTime(l.BlockTime)
+	v[4], v[5], v[6], v[7] = hexHash(l.Raw.TxHash), int64(l.Raw.TxIndex), int64(l.Raw.Index), hexAddr(l.Raw.Address)
+	v[8], v[9], v[10], v[11], v[12] = l.Registry.String(), name, signature, agentID, args
+	v[13], v[14], v[15], v[16] = topic0, topics, data, decodeErr
+	return nil
+}
+
+// projectionRow fills the projection-table row of l (whose table is r.table).
+func (r *logRows) projectionRow(l *Log) {
+	v := r.vals
+	addr := hexAddr(l.Raw.Address)
+	tail := func(i int) {
+		v[i], v[i+1], v[i+2], v[i+3] = int64(l.Raw.BlockNumber), unixTime(l.BlockTime), hexHash(l.Raw.TxHash), int64(l.Raw.Index)
+	}
+	switch ev := l.Event.(type) {
+	case *erc8004.NewFeedback:
+		v[0], v[1], v[2], v[3] = r.chain, addr, numeric(ev.AgentID), hexAddr(ev.Client)
+		v[4], v[5], v[6], v[7] = int64(ev.FeedbackIndex), !ev.HasIndex, numeric(ev.Value), int16(ev.ValueDecimals)
+		v[8], v[9], v[10] = erc8004.SafeText(ev.Tag1), erc8004.SafeText(ev.Tag2), erc8004.SafeText(ev.Endpoint)
+		v[11], v[12] = erc8004.SafeText(ev.FeedbackURI), hexHash(ev.FeedbackHash)
+		tail(13)
+	case *erc8004.ResponseAppended:
+		v[0], v[1], v[2], v[3] = r.chain, addr, numeric(ev.AgentID), hexAddr(ev.Client)
+		v[4], v[5], v[6], v[7] = int64(ev.FeedbackIndex), hexAddr(ev.Responder), erc8004.SafeText(ev.ResponseURI), hexHash(ev.ResponseHash)
+		tail(8)
+	case *erc8004.ValidationRequest:
+		v[0], v[1], v[2], v[3] = r.chain, addr, hexHash(ev.RequestHash), hexAddr(ev.Validator)
+		v[4], v[5] = numeric(ev.AgentID), erc8004.SafeText(ev.RequestURI)
+		tail(6)
+	case *erc8004.ValidationResponse:
+		v[0], v[1], v[2], v[3] = r.chain, addr, hexHash(ev.RequestHash), hexAddr(ev.Validator)
+		v[4], v[5], v[6], v[7] = numeric(ev.AgentID), int16(ev.Response), erc8004.SafeText(ev.ResponseURI), hexHash(ev.ResponseHash)
+		v[8] = erc8004.SafeText(ev.Tag)
+		tail(9)
+	}
 }
 
 // numeric converts a big integer for a numeric column, exactly.
@@ -194,5 +261,9 @@ func numeric(v *big.Int) any {
 	return pgtype.Numeric{Int: new(big.Int).Set(v), Valid: true}
 }
 
-func hexAddr(a common.Address) string { return strings.ToLower(a.Hex()) }
-func hexHash(h common.Hash) string    { return h.Hex() }
+// hexAddr renders an address as lowercase 0x hex: the schema's address format (the EIP-55
+// checksum that Address.Hex computes would cost a keccak per address, only to be lowercased).
+func hexAddr(a common.Address) string { return hexutil.Encode(a[:]) }
+
+// hexHash renders a hash as lowercase 0x hex.
+func hexHash(h common.Hash) string { return hexutil.Encode(h[:]) }

@@ -96,7 +96,8 @@ func (p *Postgres) Blocks(ctx context.Context, chainID, from, to uint64) ([]Bloc
 }
 
 // Replace atomically replaces everything indexed in b's block range with b's contents. See the
-// package documentation.
+// package documentation. A range with nothing stored at or above its start (forward indexing)
+// takes the append path: no reads or deletes of old rows, derived state folded from the batch.
 func (p *Postgres) Replace(ctx context.Context, b *Batch) (Stats, error) {
 	if err := b.check(); err != nil {
 		return Stats{}, err
@@ -107,20 +108,36 @@ func (p *Postgres) Replace(ctx context.Context, b *Batch) (Stats, error) {
 		if err := lockCursor(ctx, tx, b); err != nil {
 			return err
 		}
-		old, err := oldKeys(ctx, tx, b.ChainID, b.From, b.To)
+		appendOnly, err := appendable(ctx, tx, b.ChainID, b.From)
 		if err != nil {
 			return err
 		}
-		if st.Deleted, err = deleteRange(ctx, tx, b.ChainID, b.From, b.To); err != nil {
-			return err
-		}
-		if st.Inserted, err = copyRows(ctx, tx, b); err != nil {
-			return err
-		}
-		keys := old
-		keys.addLogs(b)
-		if err := recompute(ctx, tx, b.ChainID, &keys); err != nil {
-			return err
+		var keys keySet
+		if appendOnly {
+			// Nothing stored at or above From: no old rows to read or delete, and the derived
+			// state is the stored state folded with the batch (append.go).
+			if st.Inserted, err = copyRows(ctx, tx, b); err != nil {
+				return err
+			}
+			keys = newKeySet()
+			keys.addLogs(b)
+			if err := applyAppend(ctx, tx, b, &keys); err != nil {
+				return err
+			}
+		} else {
+			if keys, err = oldKeys(ctx, tx, b.ChainID, b.From, b.To); err != nil {
+				return err
+			}
+			if st.Deleted, err = deleteRange(ctx, tx, b.ChainID, b.From, b.To); err != nil {
+				return err
+			}
+			if st.Inserted, err = copyRows(ctx, tx, b); err != nil {
+				return err
+			}
+			keys.addLogs(b)
+			if err := recompute(ctx, tx, b.ChainID, &keys); err != nil {
+				return err
+			}
 		}
 		st.Touched = keys.size()
 		st.Agents = sortedIDs(keys.agentIDs)

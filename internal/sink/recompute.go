@@ -16,7 +16,8 @@ import (
 //     approval on transfer without an event), NULL when zero;
 //   - getMetadata: the last MetadataSet value per key;
 //   - isApprovedForAll: the last ApprovalForAll per (owner, operator);
-//   - readFeedback(...).isRevoked: a FeedbackRevoked exists for (agent, client, index);
+//   - readFeedback(...).isRevoked: a FeedbackRevoked for (agent, client, index) came after the
+//     feedback (the first one is recorded);
 //   - v1.0 feedback carries no index: it is the 1-based rank per (agent, client);
 //   - getValidationStatus: the last ValidationResponse per request.
 
@@ -156,25 +157,27 @@ UPDATE erc8004_reputation f SET feedback_index = n.rn
 FROM n WHERE f.chain_id = $1 AND f.block_number = n.block_number AND f.log_index = n.log_index
   AND f.feedback_index <> n.rn`
 
+// qRecomputeRevocations sets each feedback row of the touched pairs revoked by the first
+// FeedbackRevoked naming it that comes after it (the contract only accepts a revocation of an
+// index that exists). The revocations are read once per touched agent, not once per pair.
 const qRecomputeRevocations = `
 WITH k AS (
     SELECT DISTINCT r AS registry, a::numeric(78,0) AS agent_id, c AS client
     FROM unnest($2::text[], $3::text[], $4::text[]) AS u(r, a, c)
 ), rv AS (
-    SELECT DISTINCT ON (e.address, e.agent_id, e.args->>'clientAddress', (e.args->>'feedbackIndex')::numeric)
-           e.address, e.agent_id, e.args->>'clientAddress' AS client, (e.args->>'feedbackIndex')::numeric AS idx,
+    SELECT e.address, e.agent_id, e.args->>'clientAddress' AS client, (e.args->>'feedbackIndex')::numeric AS idx,
            e.block_number, e.tx_hash, e.log_index
-    FROM k JOIN erc8004_events e
-      ON e.chain_id = $1 AND e.registry = 'reputation' AND e.address = k.registry AND e.agent_id = k.agent_id
-     AND e.event = 'FeedbackRevoked' AND e.args->>'clientAddress' = k.client
-    ORDER BY e.address, e.agent_id, e.args->>'clientAddress', (e.args->>'feedbackIndex')::numeric,
-             e.block_number, e.log_index
+    FROM (SELECT DISTINCT registry, agent_id FROM k) ka JOIN erc8004_events e
+      ON e.chain_id = $1 AND e.registry = 'reputation' AND e.address = ka.registry AND e.agent_id = ka.agent_id
+     AND e.event = 'FeedbackRevoked'
 ), x AS (
-    SELECT f.block_number AS fb_block, f.log_index AS fb_log, rv.block_number, rv.tx_hash, rv.log_index
+    SELECT DISTINCT ON (f.block_number, f.log_index) f.block_number AS fb_block, f.log_index AS fb_log,
+           rv.block_number, rv.tx_hash, rv.log_index
     FROM k JOIN erc8004_reputation f
       ON f.chain_id = $1 AND f.registry = k.registry AND f.agent_id = k.agent_id AND f.client_address = k.client
     LEFT JOIN rv ON rv.address = f.registry AND rv.agent_id = f.agent_id AND rv.client = f.client_address
-                AND rv.idx = f.feedback_index
+                AND rv.idx = f.feedback_index AND (rv.block_number, rv.log_index) > (f.block_number, f.log_index)
+    ORDER BY f.block_number, f.log_index, rv.block_number, rv.log_index
 )
 UPDATE erc8004_reputation f
 SET is_revoked = x.block_number IS NOT NULL, revoked_block = x.block_number, revoked_tx = x.tx_hash,

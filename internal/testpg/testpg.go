@@ -17,6 +17,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/url"
 	"os"
 	"os/exec"
 	"os/user"
@@ -41,22 +42,40 @@ type Cluster struct {
 	// Replica is set for a cluster made by StartReplica.
 	Replica bool
 
-	bin  string
-	cred *syscall.Credential // nil: run as the current user
-	log  string              // server log file
+	bin      string
+	cred     *syscall.Credential // nil: run as the current user
+	log      string              // server log file
+	password string              // of user postgres; "" for trust authentication
 }
 
 // Options tune Start.
 type Options struct {
 	// Settings are extra postgresql.conf lines ("name = value").
 	Settings []string
+	// Password, when set, is the password of user postgres, and TCP connections must give it
+	// (scram-sha-256) instead of being trusted.
+	Password string
 }
 
 // Start creates and starts a cluster that is stopped and deleted when the test ends.
 func Start(t testing.TB, o Options) *Cluster {
 	t.Helper()
 	c := newCluster(t)
-	c.run(t, "initdb", "-D", c.Dir, "-U", "postgres", "-A", "trust", "-E", "UTF8", "--locale=C", "--no-sync", "--no-instructions")
+	args := []string{"-D", c.Dir, "-U", "postgres", "-A", "trust", "-E", "UTF8", "--locale=C", "--no-sync", "--no-instructions"}
+	if o.Password != "" {
+		c.password = o.Password
+		pwfile := filepath.Join(filepath.Dir(c.Dir), "pwfile")
+		if err := os.WriteFile(pwfile, []byte(o.Password+"\n"), 0o600); err != nil {
+			t.Fatalf("testpg: %v", err)
+		}
+		if c.cred != nil {
+			if err := os.Chown(pwfile, int(c.cred.Uid), int(c.cred.Gid)); err != nil {
+				t.Fatalf("testpg: %v", err)
+			}
+		}
+		args = append(args, "--pwfile", pwfile, "--auth-host", "scram-sha-256")
+	}
+	c.run(t, "initdb", args...)
 	c.configure(t, o.Settings)
 	c.Start(t)
 	return c
@@ -69,6 +88,7 @@ func (c *Cluster) StartReplica(t testing.TB) *Cluster {
 	t.Helper()
 	r := newCluster(t)
 	r.Replica = true
+	r.password = c.password // the copy has the primary's roles and authentication
 	// pg_basebackup wants an empty or missing directory.
 	if err := os.Remove(r.Dir); err != nil {
 		t.Fatalf("testpg: remove %s: %v", r.Dir, err)
@@ -174,9 +194,14 @@ func (c *Cluster) stop(t testing.TB, mode string) {
 }
 
 // URL returns a connection string for user on database postgres, with extra run-time
-// parameters (e.g. "search_path=x", "application_name=y") appended.
+// parameters (e.g. "search_path=x", "application_name=y") appended. For user postgres of a
+// cluster with a password, the URL carries it.
 func (c *Cluster) URL(user string, params ...string) string {
-	u := fmt.Sprintf("postgres://%s@127.0.0.1:%d/postgres?sslmode=disable", user, c.Port)
+	auth := user
+	if user == "postgres" && c.password != "" {
+		auth = url.UserPassword(user, c.password).String()
+	}
+	u := fmt.Sprintf("postgres://%s@127.0.0.1:%d/postgres?sslmode=disable", auth, c.Port)
 	for _, p := range params {
 		u += "&" + p
 	}
@@ -243,6 +268,9 @@ func (c *Cluster) command(tool string, args ...string) *exec.Cmd {
 		}
 	}
 	cmd.Env = append(cmd.Env, "LC_ALL=C")
+	if c.password != "" {
+		cmd.Env = append(cmd.Env, "PGPASSWORD="+c.password) // pg_basebackup of a primary with a password
+	}
 	if c.cred != nil {
 		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: c.cred}
 		cmd.Dir = os.TempDir() // the postgres user may not enter the test's working directory

@@ -2,9 +2,11 @@ package testpg
 
 import (
 	"context"
+	"strconv"
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/require"
 )
 
@@ -36,4 +38,19 @@ func TestCluster_RestartAndReplica(t *testing.T) {
 	require.True(t, inRecovery)
 	_, err := rpool.Exec(ctx, "INSERT INTO x VALUES (3)")
 	require.ErrorContains(t, err, "read-only transaction")
+}
+
+// TestCluster_Password starts a cluster whose TCP connections need a password.
+func TestCluster_Password(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	c := Start(t, Options{Password: "pw with spaces/and@signs"})
+	var one int
+	require.NoError(t, c.Pool(t).QueryRow(ctx, "SELECT 1").Scan(&one))
+	conn, err := pgx.Connect(ctx, "postgres://postgres:wrong@127.0.0.1:"+strconv.Itoa(c.Port)+"/postgres?sslmode=disable")
+	if err == nil {
+		conn.Close(ctx)
+	}
+	require.ErrorContains(t, err, "password authentication failed")
 }

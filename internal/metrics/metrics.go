@@ -54,6 +54,14 @@ const (
 	LockLossesTotal    = "erc8004_lock_losses_total"
 )
 
+// Names returns the name of every erc8004_ metric family (a family appears in /metrics once it
+// has a sample).
+func Names() []string {
+	return []string{HeadBlock, FinalizedBlock, IndexedBlock, LagBlocks, IndexerActive, LastCommitSeconds,
+		ReorgsTotal, ReorgDepthBlocks, DecodeErrorsTotal, EventsTotal, BatchesTotal, RowsWrittenTotal,
+		RPCDurationSeconds, RPCErrorsTotal, DBCommitSeconds, LockLossesTotal}
+}
+
 // New returns a registry with the indexer's metrics and the Go runtime and process collectors.
 func New() *Metrics {
 	chainLabels := []string{"chain", "chain_id"}

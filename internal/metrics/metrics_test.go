@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus/testutil"
+	dto "github.com/prometheus/client_model/go"
 	"github.com/stretchr/testify/require"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zaptest/observer"
@@ -56,16 +57,18 @@ func TestChain_ObserveUpdate(t *testing.T) {
 	c.ObserveRPC("eth_getLogs", time.Millisecond, fmt.Errorf("stop: %w", errCanceledForTest))
 	require.Equal(t, 1.0, testutil.ToFloat64(m.rpcErrors.WithLabelValues(lbl("eth_getLogs")...)), "cancellations are not errors")
 
-	// Every family the dashboard and the README name is registered.
+	// Every family of Names is registered and exported once it has a sample.
 	names := map[string]bool{}
-	fams, err := m.Registry().Gather()
+	var fams []*dto.MetricFamily
+	var err error
+	c.SetFinalized(1)
+	c.LockLost()
+	fams, err = m.Registry().Gather()
 	require.NoError(t, err)
 	for _, f := range fams {
 		names[f.GetName()] = true
 	}
-	for _, n := range []string{HeadBlock, FinalizedBlock, IndexedBlock, LagBlocks, IndexerActive, LastCommitSeconds,
-		ReorgsTotal, ReorgDepthBlocks, DecodeErrorsTotal, EventsTotal, BatchesTotal, RowsWrittenTotal,
-		RPCDurationSeconds, RPCErrorsTotal, DBCommitSeconds, LockLossesTotal} {
+	for _, n := range Names() {
 		require.True(t, names[n], n)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -43,7 +44,9 @@ func BenchmarkPublishLatency(b *testing.B) {
 	var mu sync.Mutex
 	arrived, committed, published := map[common.Hash]time.Time{}, map[common.Hash]time.Time{}, map[common.Hash]time.Time{}
 	core, logs := observer.New(zap.DebugLevel)
-	p := startPipeline(b, ctx, rdb.Options(), prefix, 9, zap.New(core).WithOptions(zap.IncreaseLevel(zap.DebugLevel)), func(u indexer.Update) {
+	var committedEvents, receivedEvents atomic.Int64
+	p := startPipeline(b, ctx, rdb.Options(), prefix, 9, zap.New(core).WithOptions(zap.IncreaseLevel(zap.WarnLevel)), zap.New(core), func(u indexer.Update) {
+		committedEvents.Add(int64(len(u.Logs)))
 		now := time.Now()
 		mu.Lock()
 		defer mu.Unlock()
@@ -63,6 +66,7 @@ func BenchmarkPublishLatency(b *testing.B) {
 	go func() {
 		for m := range msgs {
 			now := time.Now()
+			receivedEvents.Add(1)
 			var e struct {
 				BlockHash common.Hash `json:"block_hash"`
 			}
@@ -161,6 +165,17 @@ func BenchmarkPublishLatency(b *testing.B) {
 		f := e.ContextMap()
 		flushes = append(flushes, f["elapsed"].(time.Duration))
 		reads = append(reads, f["read"].(time.Duration))
+	}
+	b.Logf("events committed %d, messages received %d", committedEvents.Load(), receivedEvents.Load())
+	for _, e := range logs.FilterLevelExact(zap.WarnLevel).All() {
+		b.Logf("warning: %s %v", e.Message, e.ContextMap())
+	}
+	pubs := logs.FilterMessage("valkey published").All()
+	slices.SortFunc(pubs, func(x, y observer.LoggedEntry) int {
+		return int(y.ContextMap()["elapsed"].(time.Duration) - x.ContextMap()["elapsed"].(time.Duration))
+	})
+	for _, e := range pubs[:min(5, len(pubs))] {
+		b.Logf("slowest publication: %v", e.ContextMap())
 	}
 	require.GreaterOrEqual(b, len(total), want, "blocks measured")
 	b.ReportMetric(ms(pct(total, 50)), "p50-ms")

@@ -31,17 +31,17 @@ import (
 func diffValkey(ctx context.Context, rdb *redis.Client, pool *pgxpool.Pool, keys publish.Keys, chainID uint64) (string, error) {
 	wantHead := map[string]string{}
 	var (
-		num, ts int64
-		hash    string
-		updated time.Time
+		num, ts, fin int64
+		hash         string
+		updated      time.Time
 	)
-	err := pool.QueryRow(ctx, `SELECT c.block_number, c.block_hash, extract(epoch FROM b.block_time)::bigint, c.updated_at
+	err := pool.QueryRow(ctx, `SELECT c.block_number, c.block_hash, extract(epoch FROM b.block_time)::bigint, c.finalized_block, c.updated_at
 		FROM erc8004_cursors c JOIN erc8004_blocks b ON b.chain_id = c.chain_id AND b.block_number = c.block_number
-		WHERE c.chain_id = $1`, int64(chainID)).Scan(&num, &hash, &ts, &updated)
+		WHERE c.chain_id = $1`, int64(chainID)).Scan(&num, &hash, &ts, &fin, &updated)
 	switch {
 	case err == nil:
 		wantHead = map[string]string{"number": fmt.Sprint(num), "hash": hash, "timestamp": fmt.Sprint(ts),
-			"indexed_at": fmt.Sprint(updated.UnixMilli())}
+			"indexed_at": fmt.Sprint(updated.UnixMilli()), "finalized": fmt.Sprint(fin)}
 	case !errors.Is(err, pgx.ErrNoRows):
 		return "", err
 	}

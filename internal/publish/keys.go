@@ -22,7 +22,7 @@ func KeysFor(prefix string, chainID uint64) Keys {
 	return Keys{base: prefix + strconv.FormatUint(chainID, 10) + ":"}
 }
 
-// Head is the hash of the last indexed block: number, hash, timestamp, indexed_at.
+// Head is the hash of the last indexed block: number, hash, timestamp, indexed_at, finalized.
 func (k Keys) Head() string { return k.base + "head" }
 
 // Agent is the hash of one agent's hot aggregates; id is the decimal agent id.

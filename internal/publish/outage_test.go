@@ -33,16 +33,17 @@ type devPipeline struct {
 }
 
 // startPipeline starts the chain, the indexer and the publisher (writing to valkey under
-// prefix); notify, if set, also gets every update. Everything stops at the test's end.
+// prefix, logging to pubLog); notify, if set, also gets every update. Everything stops at the
+// test's end.
 func startPipeline(t testing.TB, ctx context.Context, valkey *redis.Options, prefix string, seed int64,
-	log *zap.Logger, notify func(indexer.Update)) *devPipeline {
+	log, pubLog *zap.Logger, notify func(indexer.Update)) *devPipeline {
 	t.Helper()
 	pool := testdb.New(t)
 	c, err := devchain.New(ctx, devchain.Options{Seed: seed, HTTP: true, Log: log.Named("devchain")})
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = c.Close() })
 	p := &devPipeline{chain: c, gen: devchain.NewGenerator(c, devchain.GenOptions{Seed: seed}), pool: pool}
-	p.pub = publish.New(pool, valkey, log.Named("publish"), publish.Options{ChainID: c.ChainID(), Prefix: prefix})
+	p.pub = publish.New(pool, valkey, pubLog, publish.Options{ChainID: c.ChainID(), Prefix: prefix})
 	regs := c.Registries()
 	spec := daemon.ChainSpec{
 		Name:          "dev",
@@ -117,7 +118,7 @@ func TestPublisher_ValkeyOutage(t *testing.T) {
 	defer rdb.Close()
 	log := zaptest.NewLogger(t, zaptest.Level(zap.ErrorLevel))
 	const prefix = "outage:"
-	p := startPipeline(t, ctx, valkey, prefix, 5, log, nil)
+	p := startPipeline(t, ctx, valkey, prefix, 5, log, log.Named("publish"), nil)
 	pool := p.pool
 	keys := publish.KeysFor(prefix, p.chain.ChainID())
 	chainID := p.chain.ChainID()

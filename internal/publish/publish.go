@@ -15,6 +15,7 @@ package publish
 import (
 	"context"
 	"math/rand/v2"
+	"slices"
 	"sync"
 	"time"
 
@@ -147,17 +148,23 @@ func (p *Publisher) Notify(u indexer.Update) {
 	}
 }
 
-// boundLocked drops the oldest queued event messages beyond MaxPending. Rollback messages are
-// kept: they are few and a consumer needs them to retract what it saw. p.mu must be held.
+// boundLocked drops the oldest queued event messages beyond MaxPending queued messages, and then the updates
+// left with nothing to publish (their agents stay queued), so that a long outage holds bounded
+// memory. Rollback messages are kept: they are few and a consumer needs them to retract what it
+// saw. p.mu must be held.
 func (p *Publisher) boundLocked() {
 	q := &p.queue
-	for i := 0; q.msgs > p.opts.MaxPending && i < len(q.updates); i++ {
-		if n := len(q.updates[i].Logs); n > 0 {
-			q.updates[i].Logs = nil
-			q.msgs -= n
-			p.dropped += n
-		}
+	if q.msgs <= p.opts.MaxPending {
+		return
 	}
+	for i := 0; q.msgs > p.opts.MaxPending && i < len(q.updates); i++ {
+		logs := q.updates[i].Logs
+		n := min(len(logs), q.msgs-p.opts.MaxPending)
+		q.updates[i].Logs = logs[n:]
+		q.msgs -= n
+		p.dropped += n
+	}
+	q.updates = slices.DeleteFunc(q.updates, func(u indexer.Update) bool { return len(u.Logs) == 0 && u.Reorg == nil })
 }
 
 func messageCount(u *indexer.Update) int {
@@ -308,10 +315,13 @@ func (p *Publisher) warnDropped() {
 	}
 }
 
-// client returns the client of the current attempt, creating it if needed.
+// client returns the client of the current attempt, creating it if needed. Its commands are
+// not retried by go-redis: a MULTI/EXEC whose reply was lost may have been applied, and retrying
+// it would publish its messages twice. Run retries, after a resync.
 func (p *Publisher) client() *redis.Client {
 	if p.rdb == nil {
 		o := *p.valkey
+		o.MaxRetries = -1
 		p.rdb = redis.NewClient(&o)
 	}
 	return p.rdb

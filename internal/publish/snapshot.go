@@ -24,6 +24,7 @@ type headRow struct {
 	Number    uint64
 	Hash      string
 	Time      int64 // block timestamp, unix seconds (0 when the header is not stored)
+	Finalized uint64
 	IndexedAt time.Time
 }
 
@@ -53,7 +54,7 @@ func readSnapshot(ctx context.Context, pool *pgxpool.Pool, chainID uint64, ids [
 	b.Queue(`BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY`)
 	b.Queue(headQuery, int64(chainID)).QueryRow(func(row pgx.Row) error {
 		var h headRow
-		err := row.Scan(&h.Number, &h.Hash, &h.Time, &h.IndexedAt)
+		err := row.Scan(&h.Number, &h.Hash, &h.Time, &h.Finalized, &h.IndexedAt)
 		switch {
 		case errors.Is(err, pgx.ErrNoRows):
 			return nil
@@ -94,7 +95,8 @@ func readSnapshot(ctx context.Context, pool *pgxpool.Pool, chainID uint64, ids [
 }
 
 // headQuery reads the cursor and its block's timestamp.
-const headQuery = `SELECT c.block_number, c.block_hash, coalesce(extract(epoch FROM b.block_time)::bigint, 0), c.updated_at
+const headQuery = `SELECT c.block_number, c.block_hash, coalesce(extract(epoch FROM b.block_time)::bigint, 0),
+		c.finalized_block, c.updated_at
 	FROM erc8004_cursors c
 	LEFT JOIN erc8004_blocks b ON b.chain_id = c.chain_id AND b.block_number = c.block_number AND b.block_hash = c.block_hash
 	WHERE c.chain_id = $1`

@@ -113,6 +113,12 @@ func (p *Publisher) Resync(ctx context.Context) (ResyncStats, error) {
 
 func (p *Publisher) resync(ctx context.Context, w work) (ResyncStats, error) {
 	var st ResyncStats
+	rdb := p.client()
+	// While Valkey is down Run retries a resync every MaxBackoff: find out cheaply before
+	// reading every agent from PostgreSQL.
+	if err := rdb.Ping(ctx).Err(); err != nil {
+		return st, fmt.Errorf("ping valkey: %w", err)
+	}
 	snap, err := readSnapshot(ctx, p.pool, p.opts.ChainID, nil, true)
 	if err != nil {
 		return st, err
@@ -121,7 +127,6 @@ func (p *Publisher) resync(ctx context.Context, w work) (ResyncStats, error) {
 	if err != nil {
 		return st, err
 	}
-	rdb := p.client()
 	stale, err := p.staleAgentKeys(ctx, rdb, snap.agents)
 	if err != nil {
 		return st, err
@@ -207,7 +212,8 @@ func (p *Publisher) writeHead(ctx context.Context, pipe redis.Pipeliner, h *head
 		"number", h.Number,
 		"hash", h.Hash,
 		"timestamp", h.Time,
-		"indexed_at", h.IndexedAt.UnixMilli())
+		"indexed_at", h.IndexedAt.UnixMilli(),
+		"finalized", h.Finalized)
 }
 
 // writeAgent queues one agent's hash with its TTL and, with ranking, its leaderboard entry (a

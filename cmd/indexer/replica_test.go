@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"testing"
 	"time"
@@ -89,6 +90,35 @@ func TestReadReplica(t *testing.T) {
 		requireSQLState(t, ctx, analyst, q, "25006") // read_only_sql_transaction
 		requireSQLState(t, ctx, primaryAnalyst, q, "42501")
 	}
+
+	// indexer status on the standby, as the analyst, with the chain's RPC for the lag. It is
+	// read-only and cannot see the primary's locks.
+	index(5) // the chain moves on and the primary follows; the standby replays it
+	waitReplayed(t, ctx, admin, replica.Pool(t))
+	require.NoError(t, gen.Step(ctx)) // a block the index has not seen: a lag of 1
+	res := runIndexer(t, nil, "status", "--json", "--database-url", replica.URL("analyst"), "--rpc-url", c.HTTPURL())
+	require.Zero(t, res.code, "status on the standby: %s", res.stderr)
+	var rows []struct {
+		ChainID uint64  `json:"chain_id"`
+		Indexed bool    `json:"indexed"`
+		Cursor  *uint64 `json:"cursor"`
+		Locked  string  `json:"locked"`
+		Head    *uint64 `json:"head"`
+		Lag     *uint64 `json:"lag"`
+		RPCErr  string  `json:"rpc_error"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(res.stdout), &rows), res.stdout)
+	require.Len(t, rows, 1)
+	var primaryCursor uint64
+	require.NoError(t, admin.QueryRow(ctx, `SELECT block_number FROM erc8004_cursors`).Scan(&primaryCursor))
+	st := rows[0]
+	require.Equal(t, c.ChainID(), st.ChainID)
+	require.True(t, st.Indexed)
+	require.Equal(t, primaryCursor, *st.Cursor, "the standby shows the primary's cursor")
+	require.Equal(t, "-", st.Locked, "locks are not visible on a standby")
+	require.Empty(t, st.RPCErr)
+	require.Equal(t, c.Head(), *st.Head)
+	require.Equal(t, c.Head()-primaryCursor, *st.Lag)
 
 	// The lag, as the analyst can see it on the standby, and as the primary reports it.
 	var inRecovery bool

@@ -17,6 +17,8 @@ import (
 	"strings"
 
 	"go.uber.org/zap/zapcore"
+
+	"github.com/erc8004-indexer/erc8004-indexer/internal/chain"
 )
 
 // Config is the configuration of every indexer subcommand.
@@ -274,18 +276,21 @@ func (o optUintValue) Set(v string) error {
 	return nil
 }
 
+// redactRPC masks RPC endpoint URLs for logs: beyond passwords and query parameters, providers
+// put API keys in the path (Alchemy's /v2/KEY, Infura's /v3/PROJECT), which chain.Redact masks.
+func redactRPC(urls []string) string {
+	out := make([]string, len(urls))
+	for i, u := range urls {
+		out[i] = chain.Redact(u)
+	}
+	return strings.Join(out, ",")
+}
+
 // MarshalLogObject logs the configuration with every secret-bearing URL redacted, so that
 // zap.Object("config", cfg) is safe.
 func (c Config) MarshalLogObject(enc zapcore.ObjectEncoder) error {
-	redacted := func(urls []string) []string {
-		out := make([]string, len(urls))
-		for i, u := range urls {
-			out[i] = RedactURL(u)
-		}
-		return out
-	}
 	enc.AddString("chains", strings.Join(c.Chains, ","))
-	enc.AddString("rpc_urls", strings.Join(redacted(c.RPCURLs), ","))
+	enc.AddString("rpc_urls", redactRPC(c.RPCURLs))
 	enc.AddString("database_url", RedactURL(c.DatabaseURL))
 	enc.AddString("schema", c.Schema)
 	enc.AddString("valkey_url", RedactURL(c.ValkeyURL))

@@ -262,7 +262,7 @@ func TestNewLogger(t *testing.T) {
 	cfg := Default()
 	cfg.DatabaseURL = "postgres://u:hunter2@h/db"
 	cfg.ValkeyURL = "redis://:hunter2@h:6379"
-	cfg.RPCURLs = []string{"https://h/?token=hunter2"}
+	cfg.RPCURLs = []string{"https://h/?token=hunter2", "https://eth.example/v2/hunter2key0123456789abcdef"}
 	log, err := NewLogger(f, "auto", "info") // a file is not a terminal: JSON
 	require.NoError(t, err)
 	log.Debug("hidden")

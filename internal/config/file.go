@@ -14,6 +14,8 @@ import (
 
 	"go.uber.org/zap/zapcore"
 	"go.yaml.in/yaml/v3"
+
+	"github.com/erc8004-indexer/erc8004-indexer/internal/chain"
 )
 
 // File is the YAML configuration file (--config): several chains for one process, and defaults
@@ -79,11 +81,7 @@ type FileChain struct {
 func (fc FileChain) MarshalLogObject(enc zapcore.ObjectEncoder) error {
 	enc.AddString("name", fc.Name)
 	enc.AddUint64("chain_id", fc.ID)
-	urls := make([]string, len(fc.RPCURLs))
-	for i, u := range fc.RPCURLs {
-		urls[i] = RedactURL(u)
-	}
-	enc.AddString("rpc_urls", strings.Join(urls, ","))
+	enc.AddString("rpc_urls", redactRPC(fc.RPCURLs))
 	return nil
 }
 
@@ -281,7 +279,7 @@ func (f *File) check(path string) error {
 		}
 		for j, raw := range fc.RPCURLs {
 			if msg := checkRPCURL(raw); msg != "" {
-				return bad(fmt.Sprintf("%srpc_urls[%d]", p, j), raw, msg)
+				return bad(fmt.Sprintf("%srpc_urls[%d]", p, j), chain.Redact(raw), msg)
 			}
 		}
 		regs := 0

@@ -11,6 +11,8 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/redis/go-redis/v9"
 	"go.uber.org/zap/zapcore"
+
+	"github.com/erc8004-indexer/erc8004-indexer/internal/chain"
 )
 
 // FieldError is a configuration value that cannot be used. Field is the flag name (without
@@ -78,7 +80,8 @@ func (c *Config) Validate() error {
 	}
 	for _, raw := range c.RPCURLs {
 		if msg := checkRPCURL(raw); msg != "" {
-			return newFieldError("rpc-url", raw, msg)
+			// chain.Redact also masks API keys in the path (/v2/KEY).
+			return newFieldError("rpc-url", chain.Redact(raw), msg)
 		}
 	}
 	for _, ch := range c.Chains {

@@ -113,6 +113,9 @@ func runSoak(ctx context.Context, cfg *config.Config, opts soak.Options, keep bo
 	for _, m := range rep.Mismatches {
 		fmt.Println("mismatch:", m)
 	}
+	for _, f := range rep.ChainFailures {
+		fmt.Println("dev chain failure (segment compared, soak continued on a new chain):", f)
+	}
 	fmt.Println(rep.String())
 	switch {
 	case err != nil:

@@ -4,6 +4,12 @@
 // rolled back as an operator would with --allow-deep-reorg), and at the end compares every table
 // with a fresh index of the final chain and the projection with the contracts' view functions.
 //
+// The simulated chain itself occasionally fails to seal a block in the middle of a deep fork (go-
+// ethereum's simulated beacon then reports "Invalid forkchoice state"; about once in a few
+// hundred forks of depth up to 64). That is no fault of the indexer, so the soak ends the segment
+// there: it compares that chain's final index as usual, clears both schemas and continues with a
+// new chain until all the forks were made. The report counts segments and lists those failures.
+//
 // It backs `indexer soak` (long runs by hand, figures in the report) and a short version in the
 // tests.
 package soak
@@ -53,6 +59,10 @@ type Options struct {
 	Log *zap.Logger
 	// Progress, if set, is called after every 50 forks with the report so far.
 	Progress func(Report)
+
+	// failFork, when positive, makes the first attempt at that fork (1-based) fail as the dev
+	// chain sometimes does, so that tests cover the start of a new segment.
+	failFork int
 }
 
 func (o Options) withDefaults() Options {
@@ -93,13 +103,35 @@ type Report struct {
 	Rollbacks   int    // rollbacks the indexer committed (deep ones included)
 	MaxRollback uint64 // deepest rollback
 	Commits     int    // batches the indexer committed (rollbacks included)
-	Head        uint64 // final chain head
+	Segments    int    // dev chains used (see the package comment)
+	Head        uint64 // final chain head (sum over segments)
 	Events      int    // rows of erc8004_events in the final index
 	Txs         int    // transactions sent by the traffic generator
 	Checks      int    // view-function checks made by the final verification
 	Mismatches  []string
 	Differences []dbcompare.Difference
-	Elapsed     time.Duration
+	// ChainFailures are the dev chain's own failures that ended a segment.
+	ChainFailures []string
+	Elapsed       time.Duration
+}
+
+// add accumulates a segment's report.
+func (r *Report) add(o Report) {
+	r.Forks += o.Forks
+	r.ForkBlocks += o.ForkBlocks
+	r.DeepestFork = max(r.DeepestFork, o.DeepestFork)
+	r.DeepForks += o.DeepForks
+	r.DeepHalts += o.DeepHalts
+	r.Rollbacks += o.Rollbacks
+	r.MaxRollback = max(r.MaxRollback, o.MaxRollback)
+	r.Commits += o.Commits
+	r.Segments++
+	r.Head += o.Head
+	r.Events += o.Events
+	r.Txs += o.Txs
+	r.Checks += o.Checks
+	r.Mismatches = append(r.Mismatches, o.Mismatches...)
+	r.Differences = append(r.Differences, o.Differences...)
 }
 
 // OK reports whether the soak found nothing wrong.
@@ -110,37 +142,92 @@ func (r Report) OK() bool {
 // String renders the report's figures on one line.
 func (r Report) String() string {
 	return fmt.Sprintf("soak: forks=%d fork_blocks=%d deepest=%d deep_forks=%d deep_halts=%d rollbacks=%d max_rollback=%d "+
-		"commits=%d head=%d events=%d txs=%d checks=%d mismatches=%d differences=%d elapsed=%s",
-		r.Forks, r.ForkBlocks, r.DeepestFork, r.DeepForks, r.DeepHalts, r.Rollbacks, r.MaxRollback, r.Commits, r.Head,
-		r.Events, r.Txs, r.Checks, len(r.Mismatches), len(r.Differences), r.Elapsed.Round(time.Second))
+		"commits=%d segments=%d chain_failures=%d blocks=%d events=%d txs=%d checks=%d mismatches=%d differences=%d elapsed=%s",
+		r.Forks, r.ForkBlocks, r.DeepestFork, r.DeepForks, r.DeepHalts, r.Rollbacks, r.MaxRollback, r.Commits,
+		r.Segments, len(r.ChainFailures), r.Head, r.Events, r.Txs, r.Checks, len(r.Mismatches), len(r.Differences),
+		r.Elapsed.Round(time.Second))
 }
 
 // ErrDeepReorgMissed is returned when a fork deeper than the finality depth did not halt the
 // indexer, or the halt changed the database.
 var ErrDeepReorgMissed = errors.New("deep reorg not handled")
 
+// maxChainFailures bounds the segments a soak may start again: more failures of the dev chain
+// than this mean something else is wrong.
+const maxChainFailures = 10
+
+// chainError is a failure of the dev chain itself (Fork could not seal), not of the indexer.
+type chainError struct{ err error }
+
+func (e *chainError) Error() string { return "dev chain: " + e.err.Error() }
+func (e *chainError) Unwrap() error { return e.err }
+
 // Run soaks the indexer: live receives the following indexer's tables, fresh the final
-// from-scratch index; both must be migrated, empty schemas. Differences and verification
-// mismatches are in the report; an error means the soak could not run or a deep fork was
-// mishandled.
+// from-scratch index; both must be migrated schemas without rows of the dev chain. Differences
+// and verification mismatches are in the report; an error means the soak could not run or a
+// deep fork was mishandled.
 func Run(ctx context.Context, live, fresh *pgxpool.Pool, o Options) (Report, error) {
 	o = o.withDefaults()
 	start := time.Now()
-	s, err := newSoaker(ctx, live, o)
-	if err != nil {
-		return Report{}, err
+	rng := rand.New(rand.NewPCG(uint64(o.Seed), 0xdee9))
+	total := o.Forks + o.DeepForks
+	// Deep forks go at random positions, never first.
+	deep := map[int]bool{}
+	for len(deep) < o.DeepForks {
+		deep[1+rng.IntN(total-1)] = true
 	}
-	defer s.close()
-	rep, err := s.run(ctx)
-	rep.Elapsed = time.Since(start)
-	if err != nil {
-		return rep, err
+	var rep Report
+	for next := 0; next < total; {
+		if rep.Segments > 0 {
+			if err := clear(ctx, live, fresh); err != nil {
+				return rep, err
+			}
+		}
+		s, err := newSoaker(ctx, live, o, rep)
+		if err != nil {
+			return rep, err
+		}
+		done, err := s.run(ctx, next, total, deep)
+		var ce *chainError
+		switch {
+		case errors.As(err, &ce) && done > next && len(rep.ChainFailures) < maxChainFailures:
+			rep.ChainFailures = append(rep.ChainFailures, fmt.Sprintf("segment %d, fork %d: %v", rep.Segments+1, done+1, ce))
+			o.Log.Warn("dev chain failed: comparing this segment, then a new chain", zap.Error(err))
+		case err != nil:
+			s.close()
+			rep.add(s.report())
+			rep.Elapsed = time.Since(start)
+			return rep, err
+		}
+		seg, err := s.final(ctx, fresh)
+		s.close()
+		for i := range seg.Differences {
+			seg.Differences[i].Table = fmt.Sprintf("segment %d: %s", rep.Segments+1, seg.Differences[i].Table)
+		}
+		rep.add(seg)
+		rep.Elapsed = time.Since(start)
+		if err != nil {
+			return rep, err
+		}
+		next = done
+		o.Seed++ // a different chain and traffic for the next segment
+		if done+1 == o.failFork {
+			o.failFork = 0 // failed once
+		}
 	}
-	if err := s.final(ctx, fresh, &rep); err != nil {
-		return rep, err
-	}
-	rep.Elapsed = time.Since(start)
 	return rep, nil
+}
+
+// clear deletes the dev chain's rows from both schemas (a rollback of everything, through the
+// sink like any other).
+func clear(ctx context.Context, pools ...*pgxpool.Pool) error {
+	for _, pool := range pools {
+		_, err := sink.NewPostgres(pool, zap.NewNop()).Replace(ctx, &sink.Batch{ChainID: devchain.ChainID, To: sink.MaxBlock, DropCursor: true})
+		if err != nil {
+			return fmt.Errorf("clear the previous segment: %w", err)
+		}
+	}
+	return nil
 }
 
 // soaker holds one soak's chain, traffic and following indexer.
@@ -154,8 +241,9 @@ type soaker struct {
 	db     *sink.Postgres
 	rng    *rand.Rand
 
-	mu  sync.Mutex // guards rep's indexer counters, written by notify
-	rep Report
+	mu   sync.Mutex // guards rep's indexer counters, written by notify
+	rep  Report     // this segment's
+	base Report     // the previous segments', for progress reports
 
 	follow *follower
 }
@@ -166,13 +254,13 @@ type follower struct {
 	done   chan error
 }
 
-func newSoaker(ctx context.Context, pool *pgxpool.Pool, o Options) (*soaker, error) {
+func newSoaker(ctx context.Context, pool *pgxpool.Pool, o Options, base Report) (*soaker, error) {
 	c, err := devchain.New(ctx, devchain.Options{Seed: o.Seed, HTTP: true, Log: o.Log.Named("devchain")})
 	if err != nil {
 		return nil, fmt.Errorf("start dev chain: %w", err)
 	}
 	regs := c.Registries()
-	s := &soaker{o: o, log: o.Log, chain: c, db: sink.NewPostgres(pool, o.Log.Named("sink.pg")),
+	s := &soaker{o: o, log: o.Log, chain: c, base: base, db: sink.NewPostgres(pool, o.Log.Named("sink.pg")),
 		gen: devchain.NewGenerator(c, devchain.GenOptions{Seed: o.Seed, TxPerBlock: o.TxPerBlock}),
 		rng: rand.New(rand.NewPCG(uint64(o.Seed), 0x50a6)),
 		spec: daemon.ChainSpec{
@@ -282,42 +370,44 @@ func (s *soaker) traffic(ctx context.Context, n int) error {
 	return nil
 }
 
-// run makes the forks, returning the report so far.
-func (s *soaker) run(ctx context.Context) (Report, error) {
+// run makes forks next..total-1 of the plan (deep marks the deep ones) and returns the number
+// of the next fork to make: total, or the fork at which the dev chain failed.
+func (s *soaker) run(ctx context.Context, next, total int, deep map[int]bool) (int, error) {
 	// Enough history for the deepest fork above the registries' deployment.
 	if err := s.traffic(ctx, int(s.o.FinalityDepth)+40); err != nil {
-		return s.report(), err
+		return next, err
 	}
 	if err := s.startFollowing(ctx); err != nil {
-		return s.report(), err
+		return next, err
 	}
-	// Deep forks go at random positions, never first.
-	total := s.o.Forks + s.o.DeepForks
-	deep := map[int]bool{}
-	for len(deep) < s.o.DeepForks {
-		deep[1+s.rng.IntN(total-1)] = true
-	}
-	for i := range total {
+	for i := next; i < total; i++ {
 		if err := s.traffic(ctx, 1+s.rng.IntN(s.o.MaxTraffic)); err != nil {
-			return s.report(), err
+			return i, err
 		}
 		if err := s.followerErr(); err != nil {
-			return s.report(), fmt.Errorf("indexer stopped before fork %d: %w", i+1, err)
+			return i, fmt.Errorf("indexer stopped before fork %d: %w", i+1, err)
 		}
 		var err error
-		if deep[i] {
+		switch {
+		case i+1 == s.o.failFork:
+			s.o.failFork = 0
+			err = &chainError{errors.New("simulated sealing failure")}
+		case deep[i]:
 			err = s.deepFork(ctx)
-		} else {
+		default:
 			err = s.fork(ctx)
 		}
 		if err != nil {
-			return s.report(), fmt.Errorf("fork %d: %w", i+1, err)
+			return i, fmt.Errorf("fork %d: %w", i+1, err)
 		}
 		if n := i + 1; n%50 == 0 && s.o.Progress != nil {
-			s.o.Progress(s.report())
+			p := s.base
+			p.add(s.report())
+			p.Segments-- // the current one is not finished
+			s.o.Progress(p)
 		}
 	}
-	return s.report(), nil
+	return total, nil
 }
 
 func (s *soaker) report() Report {
@@ -338,7 +428,7 @@ func (s *soaker) fork(ctx context.Context) error {
 	}
 	depth := min(1+s.rng.Uint64N(s.o.MaxDepth), s.chain.MaxForkDepth())
 	if err := s.chain.Fork(depth); err != nil {
-		return err
+		return &chainError{err}
 	}
 	s.mu.Lock()
 	s.rep.Forks++
@@ -372,7 +462,7 @@ func (s *soaker) deepFork(ctx context.Context) error {
 		}
 	}
 	if err := s.chain.Fork(depth); err != nil {
-		return err
+		return &chainError{err}
 	}
 	s.mu.Lock()
 	s.rep.DeepForks++
@@ -402,7 +492,12 @@ func (s *soaker) deepFork(ctx context.Context) error {
 	s.rep.DeepHalts++
 	s.mu.Unlock()
 
-	// The operator's answer: roll back with deep reorgs allowed, then follow again.
+	return s.allowDeep(ctx)
+}
+
+// allowDeep is the operator's answer to a deep-reorg halt: it rolls back with deep reorgs
+// allowed for one step, then follows again.
+func (s *soaker) allowDeep(ctx context.Context) error {
 	if err := s.stopFollowing(); err != nil && !errors.Is(err, indexer.ErrDeepReorg) {
 		return err
 	}
@@ -455,19 +550,25 @@ func stateDiff(a, b dbState) string {
 
 // final stops the traffic, lets the indexer catch up, then compares its tables with a fresh
 // index of the final chain and verifies them against the contracts.
-func (s *soaker) final(ctx context.Context, fresh *pgxpool.Pool, rep *Report) error {
+func (s *soaker) final(ctx context.Context, fresh *pgxpool.Pool) (Report, error) {
+	// A dev chain that failed in the middle of a deep fork may have halted the indexer.
+	if err := s.followerErr(); errors.Is(err, indexer.ErrDeepReorg) {
+		if err := s.allowDeep(ctx); err != nil {
+			return s.report(), err
+		}
+	}
 	if err := s.waitCaughtUp(ctx); err != nil {
-		return err
+		return s.report(), err
 	}
 	if err := s.stopFollowing(); err != nil {
-		return fmt.Errorf("indexer: %w", err)
+		return s.report(), fmt.Errorf("indexer: %w", err)
 	}
-	*rep = s.report()
+	rep := s.report()
 	ix := daemon.NewIndexer(s.spec, s.client, sink.NewPostgres(fresh, s.log.Named("sink.pg")), s.log.Named("fresh"), nil)
 	for {
 		progressed, err := ix.Step(ctx)
 		if err != nil {
-			return fmt.Errorf("fresh index: %w", err)
+			return rep, fmt.Errorf("fresh index: %w", err)
 		}
 		if !progressed {
 			break
@@ -475,16 +576,17 @@ func (s *soaker) final(ctx context.Context, fresh *pgxpool.Pool, rep *Report) er
 	}
 	var err error
 	if rep.Differences, err = dbcompare.Compare(ctx, fresh, s.db.Pool(), 5); err != nil {
-		return err
+		return rep, err
 	}
 	vr, err := verify.New(s.db.Pool(), s.client, s.spec.ChainID, s.spec.Registries).Run(ctx)
 	if err != nil {
-		return fmt.Errorf("verify: %w", err)
+		return rep, fmt.Errorf("verify: %w", err)
 	}
 	rep.Checks = vr.Checks
 	for _, m := range vr.Mismatches {
 		rep.Mismatches = append(rep.Mismatches, fmt.Sprint(m))
 	}
-	return s.db.Pool().QueryRow(ctx, `SELECT count(*) FROM erc8004_events WHERE chain_id = $1`,
+	err = s.db.Pool().QueryRow(ctx, `SELECT count(*) FROM erc8004_events WHERE chain_id = $1`,
 		int64(s.spec.ChainID)).Scan(&rep.Events)
+	return rep, err
 }

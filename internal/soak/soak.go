@@ -4,11 +4,15 @@
 // rolled back as an operator would with --allow-deep-reorg), and at the end compares every table
 // with a fresh index of the final chain and the projection with the contracts' view functions.
 //
-// The simulated chain itself occasionally fails to seal a block in the middle of a deep fork (go-
-// ethereum's simulated beacon then reports "Invalid forkchoice state"; about once in a few
-// hundred forks of depth up to 64). That is no fault of the indexer, so the soak ends the segment
-// there: it compares that chain's final index as usual, clears both schemas and continues with a
-// new chain until all the forks were made. The report counts segments and lists those failures.
+// The soak runs in segments of SegmentForks forks, each on a new dev chain whose final index is
+// compared and verified, both schemas being cleared in between. The reason is the simulated chain
+// itself: its beacon marks every 32nd block finalized as soon as it is sealed, and go-ethereum's
+// chain freezer, which runs about once a minute, moves finalized blocks to its immutable ancient
+// store. A fork below a frozen block then leaves the node answering the old branch's blocks by
+// number while its head is on the new one ("Safe block not in canonical chain", "Invalid
+// forkchoice state": Fork fails). Short segments keep the forks above what the freezer has
+// taken; a segment whose chain fails anyway cannot be compared (the node contradicts itself),
+// so its forks are reported as unverified and the soak goes on with a new chain.
 //
 // It backs `indexer soak` (long runs by hand, figures in the report) and a short version in the
 // tests.
@@ -57,6 +61,9 @@ type Options struct {
 	CatchUp float64
 	// Log receives the indexer's and the chain's messages [none].
 	Log *zap.Logger
+	// SegmentForks is the number of forks made on one dev chain before its index is compared
+	// and a new chain is started (see the package comment) [40].
+	SegmentForks int
 	// Progress, if set, is called after every 50 forks with the report so far.
 	Progress func(Report)
 
@@ -84,6 +91,9 @@ func (o Options) withDefaults() Options {
 	if o.MaxTraffic == 0 {
 		o.MaxTraffic = 3
 	}
+	if o.SegmentForks == 0 {
+		o.SegmentForks = 40
+	}
 	if o.CatchUp == 0 {
 		o.CatchUp = 0.75
 	}
@@ -110,9 +120,11 @@ type Report struct {
 	Checks      int    // view-function checks made by the final verification
 	Mismatches  []string
 	Differences []dbcompare.Difference
-	// ChainFailures are the dev chain's own failures that ended a segment.
-	ChainFailures []string
-	Elapsed       time.Duration
+	// ChainFailures are the dev chain's own failures that ended a segment; the forks of such a
+	// segment were made and rolled back but their final index could not be compared.
+	ChainFailures   []string
+	UnverifiedForks int
+	Elapsed         time.Duration
 }
 
 // add accumulates a segment's report.
@@ -142,10 +154,11 @@ func (r Report) OK() bool {
 // String renders the report's figures on one line.
 func (r Report) String() string {
 	return fmt.Sprintf("soak: forks=%d fork_blocks=%d deepest=%d deep_forks=%d deep_halts=%d rollbacks=%d max_rollback=%d "+
-		"commits=%d segments=%d chain_failures=%d blocks=%d events=%d txs=%d checks=%d mismatches=%d differences=%d elapsed=%s",
+		"commits=%d segments=%d chain_failures=%d unverified_forks=%d blocks=%d events=%d txs=%d checks=%d mismatches=%d "+
+		"differences=%d elapsed=%s",
 		r.Forks, r.ForkBlocks, r.DeepestFork, r.DeepForks, r.DeepHalts, r.Rollbacks, r.MaxRollback, r.Commits,
-		r.Segments, len(r.ChainFailures), r.Head, r.Events, r.Txs, r.Checks, len(r.Mismatches), len(r.Differences),
-		r.Elapsed.Round(time.Second))
+		r.Segments, len(r.ChainFailures), r.UnverifiedForks, r.Head, r.Events, r.Txs, r.Checks, len(r.Mismatches),
+		len(r.Differences), r.Elapsed.Round(time.Second))
 }
 
 // ErrDeepReorgMissed is returned when a fork deeper than the finality depth did not halt the
@@ -187,12 +200,22 @@ func Run(ctx context.Context, live, fresh *pgxpool.Pool, o Options) (Report, err
 		if err != nil {
 			return rep, err
 		}
-		done, err := s.run(ctx, next, total, deep)
+		s.start = start
+		done, err := s.run(ctx, next, min(total, next+o.SegmentForks), deep)
 		var ce *chainError
 		switch {
-		case errors.As(err, &ce) && done > next && len(rep.ChainFailures) < maxChainFailures:
-			rep.ChainFailures = append(rep.ChainFailures, fmt.Sprintf("segment %d, fork %d: %v", rep.Segments+1, done+1, ce))
-			o.Log.Warn("dev chain failed: comparing this segment, then a new chain", zap.Error(err))
+		case errors.As(err, &ce) && len(rep.ChainFailures) < maxChainFailures:
+			// The node contradicts itself: nothing can be compared against it.
+			o.failFork = 0 // a simulated failure happens once
+			seg := s.report()
+			s.close()
+			rep.add(seg)
+			rep.UnverifiedForks += seg.Forks + seg.DeepForks
+			rep.ChainFailures = append(rep.ChainFailures, fmt.Sprintf("segment %d, fork %d: %v", rep.Segments, done+1, ce))
+			o.Log.Warn("dev chain failed: segment not compared, going on with a new chain", zap.Error(err))
+			next = done
+			o.Seed++
+			continue
 		case err != nil:
 			s.close()
 			rep.add(s.report())
@@ -211,9 +234,6 @@ func Run(ctx context.Context, live, fresh *pgxpool.Pool, o Options) (Report, err
 		}
 		next = done
 		o.Seed++ // a different chain and traffic for the next segment
-		if done+1 == o.failFork {
-			o.failFork = 0 // failed once
-		}
 	}
 	return rep, nil
 }
@@ -241,9 +261,10 @@ type soaker struct {
 	db     *sink.Postgres
 	rng    *rand.Rand
 
-	mu   sync.Mutex // guards rep's indexer counters, written by notify
-	rep  Report     // this segment's
-	base Report     // the previous segments', for progress reports
+	mu    sync.Mutex // guards rep's indexer counters, written by notify
+	rep   Report     // this segment's
+	base  Report     // the previous segments', for progress reports
+	start time.Time  // of the whole soak, for progress reports
 
 	follow *follower
 }
@@ -390,7 +411,6 @@ func (s *soaker) run(ctx context.Context, next, total int, deep map[int]bool) (i
 		var err error
 		switch {
 		case i+1 == s.o.failFork:
-			s.o.failFork = 0
 			err = &chainError{errors.New("simulated sealing failure")}
 		case deep[i]:
 			err = s.deepFork(ctx)
@@ -404,6 +424,7 @@ func (s *soaker) run(ctx context.Context, next, total int, deep map[int]bool) (i
 			p := s.base
 			p.add(s.report())
 			p.Segments-- // the current one is not finished
+			p.Elapsed = time.Since(s.start)
 			s.o.Progress(p)
 		}
 	}

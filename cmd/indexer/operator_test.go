@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -20,6 +21,7 @@ import (
 	"github.com/erc8004-indexer/erc8004-indexer/internal/devchain"
 	"github.com/erc8004-indexer/erc8004-indexer/internal/sink"
 	"github.com/erc8004-indexer/erc8004-indexer/internal/testdb"
+	"github.com/erc8004-indexer/erc8004-indexer/internal/testpg"
 	"github.com/erc8004-indexer/erc8004-indexer/internal/verify"
 )
 
@@ -263,4 +265,42 @@ func TestConfirm(t *testing.T) {
 	ok, err = con.proceed(context.Background(), confirmFlags{}, "Go?")
 	require.NoError(t, err)
 	require.True(t, ok)
+}
+
+// TestStatus_StreamingReplica runs `indexer run` on a primary and `indexer status` on its
+// streaming replica: the replica shows the replicated cursor (the lock column "-": the primary's
+// locks are not visible there), while a rewind, which writes, is refused by the replica.
+func TestStatus_StreamingReplica(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	f := newDevFixture(t, ctx, 23, 20)
+	primary := testpg.Start(t, testpg.Options{Settings: []string{"wal_level = replica", "max_wal_senders = 4"}})
+	replica := primary.StartReplica(t)
+	head := f.chain.Head()
+
+	p := startRun(t, ctx, nil, append([]string{"--database-url", primary.URL("postgres"), "--http-addr", "127.0.0.1:0",
+		"--from-block", "0"}, f.args...)...)
+	pool := replica.Pool(t)
+	waitFor(t, "the replica to see the head", time.Minute, func() bool {
+		var n uint64
+		err := pool.QueryRow(ctx, `SELECT block_number FROM erc8004_cursors WHERE chain_id = $1`, int64(f.spec.ChainID)).Scan(&n)
+		return err == nil && n == head
+	})
+
+	r := runIndexer(t, nil, "status", "--database-url", primary.URL("postgres"), "--json")
+	require.Equal(t, 0, r.code, r.stderr)
+	var rows []chainStatus
+	require.NoError(t, json.Unmarshal([]byte(r.stdout), &rows), r.stdout)
+	require.Equal(t, "yes", rows[0].Locked, "the running indexer holds the chain's lock")
+
+	r = runIndexer(t, nil, "status", "--database-url", replica.URL("postgres"), "--rpc-url", f.chain.HTTPURL())
+	require.Equal(t, 0, r.code, r.stderr)
+	require.Regexp(t, fmt.Sprintf(`(?m)^\s*1337\s+1337\s+%d\s+\d+\s+%d\s+0\s+\S+ ago\s+-$`, head, head), r.stdout)
+
+	r = runIndexer(t, nil, "rewind", "--database-url", replica.URL("postgres"), "--chain", "1337", "--to-block", "5", "--yes")
+	requireFailure(t, r, "rewind: the database is read-only (a replica, or read-only transactions): connect to the primary")
+
+	require.NoError(t, p.cmd.Process.Signal(syscall.SIGTERM))
+	require.NoError(t, <-p.done)
 }

@@ -88,6 +88,9 @@ func replay(ctx context.Context, cfg *config.Config, rf replayFlags, con console
 		return err
 	}
 	defer pool.Close()
+	if err := requireWritable(ctx, pool); err != nil {
+		return err
+	}
 	db := sink.NewPostgres(pool, log.Named("sink.pg"))
 	cur, err := db.Cursor(ctx, spec.ChainID)
 	if errors.Is(err, sink.ErrNotFound) {

@@ -12,6 +12,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgxpool"
+
 	"github.com/erc8004-indexer/erc8004-indexer/internal/chain"
 	"github.com/erc8004-indexer/erc8004-indexer/internal/config"
 	"github.com/erc8004-indexer/erc8004-indexer/internal/daemon"
@@ -175,6 +177,20 @@ func blockAt(ctx context.Context, db *sink.Postgres, rpcURLs []string, chainID, 
 	return sink.Block{Number: h.Number, Hash: h.Hash, ParentHash: h.ParentHash, Time: h.Time}, nil
 }
 
+// requireWritable fails early, before printing a plan, when the database cannot take writes: a
+// streaming replica, or a connection whose transactions are read-only by default.
+func requireWritable(ctx context.Context, pool *pgxpool.Pool) error {
+	var readOnly bool
+	const q = `SELECT pg_is_in_recovery() OR current_setting('transaction_read_only') = 'on'`
+	if err := pool.QueryRow(ctx, q).Scan(&readOnly); err != nil {
+		return fmt.Errorf("check the database is writable: %w", err)
+	}
+	if readOnly {
+		return errors.New("the database is read-only (a replica, or read-only transactions): connect to the primary")
+	}
+	return nil
+}
+
 // printCounts prints the rows per table of a range, and their total.
 func printCounts(out io.Writer, counts []daemon.TableCount) int64 {
 	var total int64
@@ -200,6 +216,9 @@ func rewind(ctx context.Context, cfg *config.Config, to uint64, cf confirmFlags,
 		return err
 	}
 	defer pool.Close()
+	if err := requireWritable(ctx, pool); err != nil {
+		return err
+	}
 	log, err := cfg.Logger()
 	if err != nil {
 		return err

@@ -14,6 +14,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
 	"github.com/erc8004-indexer/erc8004-indexer/internal/erc8004"
 	"github.com/erc8004-indexer/erc8004-indexer/internal/synthchain"
 )
@@ -41,8 +44,17 @@ func copyRate(ctx context.Context, o options, n uint64) (float64, float64, error
 	if _, err := conn.Exec(ctx, `CREATE TABLE bare_events (LIKE erc8004_events INCLUDING DEFAULTS)`); err != nil {
 		return 0, 0, err
 	}
+	var pid int32
+	if err := conn.QueryRow(ctx, `SELECT pg_backend_pid()`).Scan(&pid); err != nil {
+		return 0, 0, err
+	}
 	measure := func(table string) (float64, error) {
+		cpu := procCPU(fmt.Sprintf("/proc/%d/stat", pid))
 		start := time.Now()
+		defer func() {
+			fmt.Fprintf(os.Stderr, "bench: cpu copy into %s: postgres=%.1fs wall=%.1fs\n", table,
+				(procCPU(fmt.Sprintf("/proc/%d/stat", pid)) - cpu).Seconds(), time.Since(start).Seconds())
+		}()
 		tag, err := conn.Conn().PgConn().CopyFrom(ctx, &copyStream{tmpl: tmpl, n: n},
 			"COPY "+table+" FROM STDIN")
 		if err != nil {
@@ -168,4 +180,49 @@ func loadavg() string {
 		return "unknown\n"
 	}
 	return string(b)
+}
+
+// benchApp is the application_name of the benchmark's connections, to find their backends.
+const benchApp = "erc8004-bench"
+
+// backendCPU returns the CPU time (user + system) used so far by the PostgreSQL backends of the
+// benchmark's connections, read from /proc: it only works with a local server.
+func backendCPU(ctx context.Context, pool *pgxpool.Pool) time.Duration {
+	rows, err := pool.Query(ctx, `SELECT pid FROM pg_stat_activity WHERE application_name = $1`, benchApp)
+	if err != nil {
+		return 0
+	}
+	pids, err := pgx.CollectRows(rows, pgx.RowTo[int32])
+	if err != nil {
+		return 0
+	}
+	var total time.Duration
+	for _, pid := range pids {
+		total += procCPU(fmt.Sprintf("/proc/%d/stat", pid))
+	}
+	return total
+}
+
+// processCPU returns this process's CPU time.
+func processCPU() time.Duration { return procCPU("/proc/self/stat") }
+
+// procCPU reads utime + stime from a /proc/<pid>/stat file.
+func procCPU(path string) time.Duration {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return 0
+	}
+	// Fields after the parenthesised command: state is field 3, utime 14 and stime 15.
+	s := string(b)
+	i := strings.LastIndexByte(s, ')')
+	if i < 0 {
+		return 0
+	}
+	f := strings.Fields(s[i+1:])
+	if len(f) < 13 {
+		return 0
+	}
+	u, _ := strconv.ParseUint(f[11], 10, 64)
+	st, _ := strconv.ParseUint(f[12], 10, 64)
+	return time.Duration(u+st) * time.Second / 100 // USER_HZ is 100 on Linux
 }

@@ -110,6 +110,9 @@ func backfill(ctx context.Context, o options, ch *child, pool *pgxpool.Pool, log
 		replace += u.Stats.Elapsed
 		batches++
 	})
+	pgStart := backendCPU(ctx, pool)
+	selfStart := processCPU()
+	serverStart := ch.cpu()
 	start := time.Now()
 	for {
 		progressed, err := ix.Step(ctx)
@@ -120,7 +123,11 @@ func backfill(ctx context.Context, o options, ch *child, pool *pgxpool.Pool, log
 			break
 		}
 	}
-	return time.Since(start), replace, batches, nil
+	elapsed := time.Since(start)
+	fmt.Fprintf(os.Stderr, "bench: cpu indexer=%.1fs postgres=%.1fs server=%.1fs wall=%.1fs\n",
+		(processCPU() - selfStart).Seconds(), (backendCPU(ctx, pool) - pgStart).Seconds(),
+		(ch.cpu() - serverStart).Seconds(), elapsed.Seconds())
+	return elapsed, replace, batches, nil
 }
 
 func runDense(ctx context.Context, o options, out io.Writer) (denseResult, error) {
@@ -236,6 +243,7 @@ func freshSchema(ctx context.Context, url string, migrate bool) (*pgxpool.Pool, 
 		return nil, "", fmt.Errorf("parse database url: %w", err)
 	}
 	cfg.ConnConfig.RuntimeParams["search_path"] = schema
+	cfg.ConnConfig.RuntimeParams["application_name"] = benchApp
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, "", fmt.Errorf("open database: %w", err)

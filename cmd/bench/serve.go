@@ -131,6 +131,11 @@ func (c *child) stats(ctx context.Context) (synthchain.Stats, error) {
 	return st, json.NewDecoder(resp.Body).Decode(&st)
 }
 
+// cpu returns the child's CPU time so far.
+func (c *child) cpu() time.Duration {
+	return procCPU(fmt.Sprintf("/proc/%d/stat", c.cmd.Process.Pid))
+}
+
 // stop ends the child: closing its stdin makes it exit; the kill is for a stuck one.
 func (c *child) stop() {
 	_ = c.stdin.Close()

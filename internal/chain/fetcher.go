@@ -28,9 +28,9 @@ const (
 // adaptive span: the span doubles (up to MaxSpan) after successful requests
 // and shrinks on ErrTooManyResults, to the provider's hint when there is one,
 // else by half, down to MinSpan. A range of MinSpan blocks that is still too
-// large is an error. The span carries over between Fetch calls. A
-// RangeFetcher must not be copied after first use; Fetch must not be called
-// concurrently.
+// large is an error. The span carries over between Fetch calls, which may run
+// concurrently (the indexer fetches several ranges ahead). A RangeFetcher must
+// not be copied after first use.
 type RangeFetcher struct {
 	Client    *Client
 	Addresses []common.Address
@@ -44,7 +44,7 @@ type RangeFetcher struct {
 	InitialSpan uint64
 
 	span  atomic.Uint64
-	pause int // successes to wait before growing again
+	pause atomic.Int32 // successes to wait before growing again
 }
 
 // limits returns the effective MinSpan and MaxSpan.
@@ -81,6 +81,7 @@ func (f *RangeFetcher) Fetch(ctx context.Context, from, to uint64) ([]types.Log,
 	lo, hi := f.limits()
 	var all []types.Log
 	for cur := from; ; {
+		raw := f.span.Load() // 0 until the first change: Span then returns the initial span
 		span := f.Span()
 		end := to
 		if to-cur >= span {
@@ -102,15 +103,17 @@ func (f *RangeFetcher) Fetch(ctx context.Context, from, to uint64) ([]types.Log,
 			}
 			next = max(next, lo)
 			f.span.Store(next)
-			f.pause = growPause
+			f.pause.Store(growPause)
 			f.Client.log.Debug("shrinking log range", zap.Uint64(fieldBlock, cur), zap.Uint64("span", next), zap.Error(err))
 			continue
 		}
 		all = append(all, logs...)
-		if f.pause > 0 {
-			f.pause--
+		if p := f.pause.Load(); p > 0 {
+			f.pause.CompareAndSwap(p, p-1)
 		} else if end-cur+1 == span && span < hi {
-			f.span.Store(min(span*2, hi))
+			// Another Fetch may have shrunk the span meanwhile: grow only from the value
+			// this request used.
+			f.span.CompareAndSwap(raw, min(span*2, hi))
 		}
 		if end == to {
 			break

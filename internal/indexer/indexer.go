@@ -189,25 +189,17 @@ func (ix *Indexer) Step(ctx context.Context) (bool, error) {
 	return ix.advance(ctx, expect, from, target, finalized, cur.Finalized)
 }
 
-// advance indexes the next batch starting at from.
+// advance indexes from block from on: below finality the whole way to the finalized block
+// through the backfill pipeline (backfill.go), above it the next batch of at most LiveSpan blocks.
 func (ix *Indexer) advance(ctx context.Context, expect *sink.Block, from, target, finalized, prevFinalized uint64) (bool, error) {
-	backfill := from <= finalized
-	var to uint64
-	if backfill {
-		to = min(finalized, target, from+ix.cfg.BackfillSpan-1)
-	} else {
-		to = min(target, from+ix.cfg.LiveSpan-1)
+	if from <= finalized {
+		return ix.backfill(ctx, expect, from, min(finalized, target), finalized, prevFinalized)
 	}
-	// Above finality every header is fetched and stored (they are the reorg window); below it
-	// only the first, the last and those of blocks with logs.
-	want := []uint64{from}
-	if !backfill {
-		want = want[:0]
-		for n := from; n <= to; n++ {
-			want = append(want, n)
-		}
-	} else if to != from {
-		want = append(want, to)
+	to := min(target, from+ix.cfg.LiveSpan-1)
+	// Above finality every header is fetched and stored: they are the reorg window.
+	want := make([]uint64, 0, to-from+1)
+	for n := from; n <= to; n++ {
+		want = append(want, n)
 	}
 	headers, err := ix.fetchHeaders(ctx, want)
 	if err != nil {
@@ -217,43 +209,20 @@ func (ix *Indexer) advance(ctx context.Context, expect *sink.Block, from, target
 	if expect != nil && first.ParentHash != expect.Hash {
 		return ix.rollback(ctx, expect, finalized)
 	}
-	if !backfill {
-		for n := from + 1; n <= to; n++ {
-			if headers[n].ParentHash != headers[n-1].Hash {
-				return false, fmt.Errorf("%w: header %d does not link to %d (reorg in progress)", chain.ErrInconsistent, n, n-1)
-			}
+	for n := from + 1; n <= to; n++ {
+		if headers[n].ParentHash != headers[n-1].Hash {
+			return false, fmt.Errorf("%w: header %d does not link to %d (reorg in progress)", chain.ErrInconsistent, n, n-1)
 		}
 	}
 	raw, err := ix.logs.Fetch(ctx, from, to)
 	if err != nil {
 		return false, fmt.Errorf("fetch logs %d-%d: %w", from, to, err)
 	}
-	var missing []uint64
-	for _, l := range raw {
-		if _, ok := headers[l.BlockNumber]; !ok && (len(missing) == 0 || missing[len(missing)-1] != l.BlockNumber) {
-			missing = append(missing, l.BlockNumber)
-		}
-	}
-	if len(missing) > 0 {
-		more, err := ix.fetchHeaders(ctx, missing)
-		if err != nil {
-			return false, err
-		}
-		for n, h := range more {
-			headers[n] = h
-		}
-	}
-	byNumber := make(map[uint64]chain.Header, len(headers))
-	for n, h := range headers {
-		byNumber[n] = h
-	}
-	if err := chain.Validate(raw, from, to, byNumber); err != nil {
+	if err := chain.Validate(raw, from, to, headers); err != nil {
 		return false, fmt.Errorf("validate logs %d-%d: %w", from, to, err)
 	}
-	if !backfill {
-		if err := ix.checkBlooms(ctx, raw, headers, from, to); err != nil {
-			return false, err
-		}
+	if err := ix.checkBlooms(ctx, raw, headers, from, to); err != nil {
+		return false, err
 	}
 	batch := &sink.Batch{
 		ChainID:   ix.cfg.ChainID,
@@ -278,7 +247,7 @@ func (ix *Indexer) advance(ctx context.Context, expect *sink.Block, from, target
 	}
 	ix.log.Info("batch committed", zap.Uint64(fieldChainID, ix.cfg.ChainID), zap.Uint64("from", from),
 		zap.Uint64("to", to), zap.Int("logs", len(raw)), zap.Int64("rows", st.Inserted),
-		zap.Int("keys", st.Touched), zap.Bool("backfill", backfill), zap.Duration("elapsed", st.Elapsed))
+		zap.Int("keys", st.Touched), zap.Bool("backfill", false), zap.Duration("elapsed", st.Elapsed))
 	ix.notify(Update{ChainID: ix.cfg.ChainID, From: from, To: to, Head: *batch.Cursor, Finalized: finalized,
 		Logs: batch.Logs, Stats: st})
 	return true, nil

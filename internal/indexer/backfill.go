@@ -1,0 +1,259 @@
+package indexer
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"sync"
+
+	"go.uber.org/zap"
+
+	"github.com/erc8004-indexer/erc8004-indexer/internal/chain"
+	"github.com/erc8004-indexer/erc8004-indexer/internal/sink"
+)
+
+// The backfill below finality is a pipeline: a planner cuts the range into chunks, fetch workers
+// get each chunk's logs and the headers they need, validate and decode them (concurrently, up
+// to fetchAhead chunks ahead), and the committer takes the chunks in order, groups them into
+// batches and commits each one while the next chunks are being fetched. Every batch is still
+// one Replace (data, headers and cursor in one transaction) that expects the previous one's
+// cursor, and the first header of every chunk must name the previous chunk's last header as its
+// parent: a chain that changed under the pipeline stops it before anything inconsistent is
+// committed.
+
+const (
+	// fetchAhead is how many chunks are fetched and decoded ahead of the committer.
+	fetchAhead = 3
+	// chunkLogs is the number of logs a chunk aims at: a chunk is fetched, decoded and held
+	// whole, so its size bounds the pipeline's memory (about 2 KiB per log between the answer
+	// and the decoded rows).
+	chunkLogs = 4_000
+	// batchLogs is the number of logs a batch aims at. Larger batches spread the fixed cost of
+	// a transaction (about ten statements) over more rows; smaller ones hold less memory.
+	batchLogs = 12_000
+)
+
+// spanner is implemented by a Logs whose request span adapts to the provider's limits
+// (chain.RangeFetcher): the planner cuts chunks to that span so that a chunk is usually one
+// eth_getLogs request.
+type spanner interface {
+	Span() uint64
+}
+
+// chunk is one fetched, validated and decoded piece of the backfill.
+type chunk struct {
+	from, to uint64
+	headers  map[uint64]chain.Header // from, to and every block with logs
+	logs     []sink.Log
+	err      error
+}
+
+// plan decides chunk spans from the log density seen so far, so that a chunk holds about
+// chunkLogs logs, within the fetcher's span and the batch span.
+type plan struct {
+	mu     sync.Mutex
+	blocks uint64 // blocks fetched so far
+	logs   uint64 // logs in them
+}
+
+func (p *plan) observe(c *chunk) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.blocks += c.to - c.from + 1
+	p.logs += uint64(len(c.logs))
+}
+
+// span returns the next chunk's span: at most limit, about chunkLogs logs at the density seen.
+func (p *plan) span(limit uint64) uint64 {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.logs == 0 || p.blocks == 0 {
+		return limit
+	}
+	want := chunkLogs * p.blocks / p.logs
+	return max(1, min(limit, want))
+}
+
+// backfill indexes [from, end] (end <= finalized) through the pipeline, committing as it goes.
+// It returns when the range is done, at the first error (after committing the chunks before
+// it) or after a rollback.
+func (ix *Indexer) backfill(ctx context.Context, expect *sink.Block, from, end, finalized, prevFinalized uint64) (bool, error) {
+	ctx, cancel := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	defer func() {
+		cancel()
+		wg.Wait()
+	}()
+
+	queue := make(chan chan chunk, fetchAhead)
+	var density plan
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		defer close(queue)
+		for cur := from; cur <= end; {
+			limit := ix.cfg.BackfillSpan
+			if s, ok := ix.logs.(spanner); ok {
+				limit = min(limit, max(s.Span(), 1))
+			}
+			to := min(end, cur+density.span(limit)-1)
+			fut := make(chan chunk, 1)
+			select {
+			case queue <- fut:
+			case <-ctx.Done():
+				return
+			}
+			wg.Add(1)
+			go func(from, to uint64) {
+				defer wg.Done()
+				c := ix.fetchChunk(ctx, from, to)
+				if c.err == nil {
+					density.observe(&c)
+				}
+				fut <- c
+			}(cur, to)
+			cur = to + 1
+		}
+	}()
+
+	progressed := false
+	var pending []chunk
+	pendingLogs := 0
+	commit := func() (bool, error) {
+		if len(pending) == 0 {
+			return false, nil
+		}
+		cursor, rolledBack, err := ix.commitChunks(ctx, pending, expect, finalized, prevFinalized)
+		pending, pendingLogs = nil, 0
+		if err != nil || rolledBack {
+			return rolledBack, err
+		}
+		expect, prevFinalized, progressed = cursor, finalized, true
+		return false, nil
+	}
+	for fut := range queue {
+		var c chunk
+		select {
+		case c = <-fut:
+		case <-ctx.Done():
+			return progressed, ctx.Err()
+		}
+		if c.err != nil {
+			// Keep what was fetched before the failure: it is valid and saves the retry work.
+			if _, err := commit(); err != nil {
+				return progressed, err
+			}
+			return progressed, c.err
+		}
+		if len(pending) > 0 && c.to-pending[0].from+1 > ix.cfg.BackfillSpan {
+			if rolledBack, err := commit(); err != nil || rolledBack {
+				return progressed || rolledBack, err
+			}
+		}
+		pending = append(pending, c)
+		pendingLogs += len(c.logs)
+		if pendingLogs >= batchLogs || c.to == end {
+			if rolledBack, err := commit(); err != nil || rolledBack {
+				return progressed || rolledBack, err
+			}
+		}
+	}
+	if rolledBack, err := commit(); err != nil || rolledBack {
+		return progressed || rolledBack, err
+	}
+	return progressed, ctx.Err()
+}
+
+// fetchChunk gets the logs of [from, to] and the headers of its first and last block and of
+// every block with logs, validates the logs against those headers and decodes them.
+func (ix *Indexer) fetchChunk(ctx context.Context, from, to uint64) chunk {
+	c := chunk{from: from, to: to}
+	raw, err := ix.logs.Fetch(ctx, from, to)
+	if err != nil {
+		c.err = fmt.Errorf("fetch logs %d-%d: %w", from, to, err)
+		return c
+	}
+	want := []uint64{from}
+	for _, l := range raw {
+		if n := l.BlockNumber; n != want[len(want)-1] {
+			want = append(want, n)
+		}
+	}
+	if to != want[len(want)-1] {
+		want = append(want, to)
+	}
+	if c.headers, err = ix.fetchHeaders(ctx, want); err != nil {
+		c.err = err
+		return c
+	}
+	if err := chain.Validate(raw, from, to, c.headers); err != nil {
+		c.err = fmt.Errorf("validate logs %d-%d: %w", from, to, err)
+		return c
+	}
+	c.logs = ix.decode(raw, c.headers)
+	return c
+}
+
+// commitChunks commits consecutive chunks as one batch on top of expect. It returns the new
+// cursor, or rolledBack when the first header does not follow expect (a reorg: everything
+// above the fork point was rolled back instead).
+func (ix *Indexer) commitChunks(ctx context.Context, cs []chunk, expect *sink.Block, finalized, prevFinalized uint64) (*sink.Block, bool, error) {
+	first, last := &cs[0], &cs[len(cs)-1]
+	from, to := first.from, last.to
+	if expect != nil && first.headers[from].ParentHash != expect.Hash {
+		_, err := ix.rollback(ctx, expect, finalized)
+		return nil, err == nil, err
+	}
+	total := 0
+	for i := range cs {
+		total += len(cs[i].logs)
+		if i > 0 {
+			prev := cs[i-1].headers[cs[i-1].to]
+			if h := cs[i].headers[cs[i].from]; h.ParentHash != prev.Hash {
+				return nil, false, fmt.Errorf("%w: header %d does not link to %d (reorg below the finalized block?)",
+					chain.ErrInconsistent, h.Number, prev.Number)
+			}
+		}
+	}
+	batch := &sink.Batch{ChainID: ix.cfg.ChainID, From: from, To: to, Expect: expect, Finalized: finalized,
+		Logs: make([]sink.Log, 0, total)}
+	for i := range cs {
+		batch.Logs = append(batch.Logs, cs[i].logs...)
+		for n, h := range cs[i].headers {
+			// The first and last header of the batch, and those of blocks with logs.
+			if n == from || n == to || hasLogs(cs[i].logs, n) {
+				batch.Blocks = append(batch.Blocks, sink.Block{Number: h.Number, Hash: h.Hash, ParentHash: h.ParentHash, Time: h.Time})
+			}
+		}
+	}
+	sortBlocks(batch.Blocks)
+	lastH := last.headers[to]
+	batch.Cursor = &sink.Block{Number: lastH.Number, Hash: lastH.Hash, ParentHash: lastH.ParentHash, Time: lastH.Time}
+	if finalized > prevFinalized {
+		batch.PruneFrom, batch.PruneBelow = prevFinalized, min(finalized, from)
+	}
+	st, err := ix.db.Replace(ctx, batch)
+	if err != nil {
+		return nil, false, err
+	}
+	ix.log.Info("batch committed", zap.Uint64(fieldChainID, ix.cfg.ChainID), zap.Uint64("from", from),
+		zap.Uint64("to", to), zap.Int("logs", total), zap.Int64("rows", st.Inserted),
+		zap.Int("keys", st.Touched), zap.Bool("backfill", true), zap.Duration("elapsed", st.Elapsed))
+	ix.notify(Update{ChainID: ix.cfg.ChainID, From: from, To: to, Head: *batch.Cursor, Finalized: finalized,
+		Logs: batch.Logs, Stats: st})
+	return batch.Cursor, false, nil
+}
+
+// hasLogs reports whether logs (sorted by block) has a log of block n.
+func hasLogs(logs []sink.Log, n uint64) bool {
+	_, found := slices.BinarySearchFunc(logs, n, func(l sink.Log, n uint64) int {
+		switch {
+		case l.Raw.BlockNumber < n:
+			return -1
+		case l.Raw.BlockNumber > n:
+			return 1
+		}
+		return 0
+	})
+	return found
+}

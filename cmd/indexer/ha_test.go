@@ -28,6 +28,7 @@ import (
 	"github.com/erc8004-indexer/erc8004-indexer/internal/sink"
 	"github.com/erc8004-indexer/erc8004-indexer/internal/synthchain"
 	"github.com/erc8004-indexer/erc8004-indexer/internal/testdb"
+	"github.com/erc8004-indexer/erc8004-indexer/internal/testvalkey"
 	"github.com/erc8004-indexer/erc8004-indexer/internal/verify"
 )
 
@@ -295,7 +296,9 @@ chains:
 	require.NoError(t, os.WriteFile(file, []byte(text), 0o600))
 
 	pool, schema, dsn := testdb.NewWithSchema(t)
-	p := startRun(t, ctx, []string{"TEST_DSN=" + dsn}, "--config", file, "--schema", schema, "--http-addr", "127.0.0.1:0")
+	valkey, prefix := testvalkey.New(t)
+	p := startRun(t, ctx, []string{"TEST_DSN=" + dsn}, "--config", file, "--schema", schema, "--http-addr", "127.0.0.1:0",
+		"--valkey-url", testvalkey.URL(), "--key-prefix", prefix)
 	db := sink.NewPostgres(pool, zap.NewNop())
 	for i, want := range []uint64{chains[0].chain.Head(), chains[1].chain.Head() - 2} {
 		id := chains[i].chain.Config().ChainID
@@ -306,6 +309,14 @@ chains:
 	}
 	require.Equal(t, 1.0, p.metric("erc8004_indexer_active", `chain="alpha",chain_id="80004"`))
 	require.Equal(t, 1.0, p.metric("erc8004_indexer_active", `chain="beta",chain_id="80005"`))
+	// With --valkey-url each chain's head is published.
+	for i, want := range []uint64{chains[0].chain.Head(), chains[1].chain.Head() - 2} {
+		key := fmt.Sprintf("%s%d:head", prefix, chains[i].chain.Config().ChainID)
+		waitFor(t, key, 30*time.Second, func() bool {
+			n, err := valkey.HGet(ctx, key, "number").Result()
+			return err == nil && n == strconv.FormatUint(want, 10)
+		})
+	}
 	require.NoError(t, p.cmd.Process.Signal(syscall.SIGTERM))
 	require.NoError(t, <-p.done)
 

@@ -301,6 +301,19 @@ func TestStatus_StreamingReplica(t *testing.T) {
 	r = runIndexer(t, nil, "rewind", "--database-url", replica.URL("postgres"), "--chain", "1337", "--to-block", "5", "--yes")
 	requireFailure(t, r, "rewind: the database is read-only (a replica, or read-only transactions): connect to the primary")
 
+	// A replay up to the cursor while the indexer runs: it only rewinds, the running indexer
+	// (which holds the chain's lock) indexes the range again.
+	r = runIndexer(t, nil, append([]string{"replay", "--database-url", primary.URL("postgres"), "--from-block", "10",
+		"--yes", "--log-level", "warn"}, f.args...)...)
+	require.Equal(t, 0, r.code, r.stderr)
+	require.Contains(t, r.stdout, "replay: rewound chain 1337 to block 9; a running indexer holds its lock and indexes it again from 10\n")
+	primaryPool := primary.Pool(t)
+	waitFor(t, "the running indexer to index the range again", time.Minute, func() bool {
+		var n uint64
+		err := primaryPool.QueryRow(ctx, `SELECT block_number FROM erc8004_cursors`).Scan(&n)
+		return err == nil && n == head
+	})
+
 	require.NoError(t, p.cmd.Process.Signal(syscall.SIGTERM))
 	require.NoError(t, <-p.done)
 }

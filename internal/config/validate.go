@@ -179,10 +179,11 @@ var secretParams = map[string]bool{
 
 var (
 	// userinfoRe matches "scheme://user:password@" anywhere in a text, for strings url.Parse
-	// rejects (a bad port, a space in a raw password) and for error messages that quote a URL.
-	// The password runs to the last '@' of the line: a raw password may hold spaces, '/' and
-	// '@', and masking too much of an error message is better than leaking part of a secret.
-	userinfoRe = regexp.MustCompile(`(?i)([a-z][a-z0-9+.-]*://[^/@:\s]*:)[^@\n]*@`)
+	// rejects (a bad port, a space or newline in a raw password) and for error messages that
+	// quote a URL. The password runs to the last '@' of the text: a raw password may hold
+	// spaces, newlines, '/' and '@', and masking too much of an error message is better than
+	// leaking part of a secret.
+	userinfoRe = regexp.MustCompile(`(?is)([a-z][a-z0-9+.-]*://[^/@:\s]*:).*@`)
 	// keywordRe matches password=... in a keyword/value connection string, quoted or not.
 	keywordRe = regexp.MustCompile(`(?i)\b((?:ssl)?password\s*=\s*)('(?:[^'\\]|\\.)*'|[^\s]+)`)
 )

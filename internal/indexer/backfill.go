@@ -23,14 +23,14 @@ import (
 
 const (
 	// fetchAhead is how many chunks are fetched and decoded ahead of the committer.
-	fetchAhead = 3
+	fetchAhead = 2
 	// chunkLogs is the number of logs a chunk aims at: a chunk is fetched, decoded and held
 	// whole, so its size bounds the pipeline's memory (about 2 KiB per log between the answer
 	// and the decoded rows).
 	chunkLogs = 4_000
 	// batchLogs is the number of logs a batch aims at. Larger batches spread the fixed cost of
 	// a transaction (about ten statements) over more rows; smaller ones hold less memory.
-	batchLogs = 12_000
+	batchLogs = 8_000
 )
 
 // spanner is implemented by a Logs whose request span adapts to the provider's limits
@@ -38,6 +38,13 @@ const (
 // eth_getLogs request.
 type spanner interface {
 	Span() uint64
+}
+
+// headerSource is implemented by a Logs that also fetches headers, more cheaply than the
+// Headers client (chain.RangeFetcher decodes only the fields a header needs). The backfill
+// fetches one header per block with logs, so this is most of its RPC decoding.
+type headerSource interface {
+	Headers(ctx context.Context, nums []uint64) ([]chain.Header, error)
 }
 
 // chunk is one fetched, validated and decoded piece of the backfill.
@@ -182,7 +189,11 @@ func (ix *Indexer) fetchChunk(ctx context.Context, from, to uint64) chunk {
 	if to != want[len(want)-1] {
 		want = append(want, to)
 	}
-	if c.headers, err = ix.fetchHeaders(ctx, want); err != nil {
+	get := ix.headers.Headers
+	if hs, ok := ix.logs.(headerSource); ok {
+		get = hs.Headers
+	}
+	if c.headers, err = fetchHeaders(ctx, get, want); err != nil {
 		c.err = err
 		return c
 	}

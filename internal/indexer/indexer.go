@@ -332,7 +332,12 @@ func (ix *Indexer) finalized(ctx context.Context, head uint64) (uint64, error) {
 }
 
 func (ix *Indexer) fetchHeaders(ctx context.Context, nums []uint64) (map[uint64]chain.Header, error) {
-	hs, err := ix.headers.Headers(ctx, nums)
+	return fetchHeaders(ctx, ix.headers.Headers, nums)
+}
+
+// fetchHeaders gets the headers of nums with get, all of them or an error.
+func fetchHeaders(ctx context.Context, get func(context.Context, []uint64) ([]chain.Header, error), nums []uint64) (map[uint64]chain.Header, error) {
+	hs, err := get(ctx, nums)
 	if err != nil {
 		return nil, fmt.Errorf("fetch %d headers from %d: %w", len(nums), nums[0], err)
 	}

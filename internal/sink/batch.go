@@ -81,7 +81,7 @@ func (b *Batch) check() error {
 // and responses) into that table too. The range was emptied before (or is provably empty), so
 // plain inserts cannot conflict. Rows are encoded one at a time from the logs while PostgreSQL
 // ingests the previous ones, so no copy of the batch is held in memory.
-func copyRows(ctx context.Context, tx pgx.Tx, b *Batch) (int64, error) {
+func copyRows(ctx context.Context, tx pgx.Tx, b *Batch, binary bool) (int64, error) {
 	var counts [tableCount]int
 	for i := range b.Logs {
 		counts[tableEvents]++
@@ -94,8 +94,14 @@ func copyRows(ctx context.Context, tx pgx.Tx, b *Batch) (int64, error) {
 		if counts[t] == 0 {
 			continue
 		}
-		src := &logRows{logs: b.Logs, chain: int64(b.ChainID), table: t, vals: make([]any, len(copyTables[t].columns))}
-		n, err := tx.CopyFrom(ctx, pgx.Identifier{copyTables[t].name}, copyTables[t].columns, src)
+		var n int64
+		var err error
+		if binary {
+			n, err = copyBinary(ctx, tx, copyTables[t].name, copyTables[t].columns, logFiller(t, int64(b.ChainID), b.Logs))
+		} else {
+			src := &logRows{logs: b.Logs, chain: int64(b.ChainID), table: t, vals: make([]any, len(copyTables[t].columns))}
+			n, err = tx.CopyFrom(ctx, pgx.Identifier{copyTables[t].name}, copyTables[t].columns, src)
+		}
 		if err != nil {
 			return 0, fmt.Errorf("copy %s: %w", copyTables[t].name, err)
 		}
@@ -149,7 +155,8 @@ func projectionTable(ev erc8004.Event) (int, bool) {
 	return 0, false
 }
 
-// logRows is a pgx.CopyFromSource over the logs that belong to one table. It reuses one values
+// logRows is a pgx.CopyFromSource over the logs that belong to one table: the generic path, for a
+// schema whose column types the binary encoder does not know (copybin.go). It reuses one values
 // slice: pgx encodes each row before asking for the next.
 type logRows struct {
 	logs  []Log

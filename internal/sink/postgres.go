@@ -54,6 +54,7 @@ type Cursor struct {
 type Postgres struct {
 	pool *pgxpool.Pool
 	log  *zap.Logger
+	bin  binaryCopy
 }
 
 // NewPostgres returns a writer on pool. The pool's search_path selects the schema.
@@ -112,11 +113,15 @@ func (p *Postgres) Replace(ctx context.Context, b *Batch) (Stats, error) {
 		if err != nil {
 			return err
 		}
+		bin, err := p.bin.usable(ctx, tx)
+		if err != nil {
+			return err
+		}
 		var keys keySet
 		if appendOnly {
 			// Nothing stored at or above From: no old rows to read or delete, and the derived
 			// state is the stored state folded with the batch (append.go).
-			if st.Inserted, err = copyRows(ctx, tx, b); err != nil {
+			if st.Inserted, err = copyRows(ctx, tx, b, bin); err != nil {
 				return err
 			}
 			keys = newKeySet()
@@ -131,7 +136,7 @@ func (p *Postgres) Replace(ctx context.Context, b *Batch) (Stats, error) {
 			if st.Deleted, err = deleteRange(ctx, tx, b.ChainID, b.From, b.To); err != nil {
 				return err
 			}
-			if st.Inserted, err = copyRows(ctx, tx, b); err != nil {
+			if st.Inserted, err = copyRows(ctx, tx, b, bin); err != nil {
 				return err
 			}
 			keys.addLogs(b)
@@ -141,7 +146,7 @@ func (p *Postgres) Replace(ctx context.Context, b *Batch) (Stats, error) {
 		}
 		st.Touched = keys.size()
 		st.Agents = sortedIDs(keys.agentIDs)
-		if err := storeBlocks(ctx, tx, b); err != nil {
+		if err := storeBlocks(ctx, tx, b, bin); err != nil {
 			return err
 		}
 		return storeCursor(ctx, tx, b)
@@ -223,14 +228,18 @@ var rangeTables = []string{
 	"erc8004_blocks",
 }
 
-func storeBlocks(ctx context.Context, tx pgx.Tx, b *Batch) error {
+func storeBlocks(ctx context.Context, tx pgx.Tx, b *Batch, binary bool) error {
 	if len(b.Blocks) > 0 {
-		rows := make([][]any, len(b.Blocks))
-		for i, h := range b.Blocks {
-			rows[i] = []any{int64(b.ChainID), int64(h.Number), hexHash(h.Hash), hexHash(h.ParentHash), unixTime(h.Time)}
+		var err error
+		if binary {
+			_, err = copyBinary(ctx, tx, "erc8004_blocks", blockColumns, blockFiller(int64(b.ChainID), b.Blocks))
+		} else {
+			rows := make([][]any, len(b.Blocks))
+			for i, h := range b.Blocks {
+				rows[i] = []any{int64(b.ChainID), int64(h.Number), hexHash(h.Hash), hexHash(h.ParentHash), unixTime(h.Time)}
+			}
+			_, err = tx.CopyFrom(ctx, pgx.Identifier{"erc8004_blocks"}, blockColumns, pgx.CopyFromRows(rows))
 		}
-		_, err := tx.CopyFrom(ctx, pgx.Identifier{"erc8004_blocks"},
-			[]string{"chain_id", "block_number", "block_hash", "parent_hash", "block_time"}, pgx.CopyFromRows(rows))
 		if err != nil {
 			return fmt.Errorf("copy blocks: %w", err)
 		}

@@ -338,6 +338,22 @@ func TestServer_ProviderLimits(t *testing.T) {
 	srv.ResetStats()
 	f := &chain.RangeFetcher{Client: client, Addresses: []common.Address{DefaultRegistries.Identity,
 		DefaultRegistries.Reputation, DefaultRegistries.Validation}}
+
+	// The fetcher's own header path (a scanner instead of the rpc client) gives the same headers.
+	fast, err := f.Headers(ctx, nums)
+	require.NoError(t, err)
+	require.Equal(t, hs, fast)
+	_, err = f.Headers(ctx, []uint64{5, 2001})
+	require.ErrorIs(t, err, chain.ErrBlockNotFound, "a missing block goes through Client.Headers")
+	require.Equal(t, int64(0), srv.Stats().BatchRefusals, "the batch limit learnt by the client is kept")
+	fresh, err := chain.Dial(ctx, chain.Options{URLs: []string{srv.URL()}, MaxBatch: 50})
+	require.NoError(t, err)
+	defer fresh.Close()
+	fast, err = (&chain.RangeFetcher{Client: fresh}).Headers(ctx, nums)
+	require.NoError(t, err)
+	require.Equal(t, hs, fast, "a refused batch goes through Client.Headers, which learns the limit")
+	require.Positive(t, srv.Stats().BatchRefusals)
+	srv.ResetStats()
 	got, err := f.Fetch(ctx, 1, 2000)
 	require.NoError(t, err)
 	require.Equal(t, c.Logs(1, 2000), got)

@@ -24,12 +24,39 @@ import (
 	"github.com/erc8004-indexer/erc8004-indexer/internal/publish"
 )
 
-// diffValkey returns "" when Valkey holds exactly what PostgreSQL says about chainID (the head
-// from erc8004_cursors and erc8004_blocks, every agent of v_erc8004_agent_stats and nothing
-// else, the leaderboard), else a description of the first difference. It reads the views, not
-// the publisher's own query, so that it also checks that query.
-func diffValkey(ctx context.Context, rdb *redis.Client, pool *pgxpool.Pool, keys publish.Keys, chainID uint64) (string, error) {
-	wantHead := map[string]string{}
+// state is what Valkey holds (or should hold) for one chain.
+type state struct {
+	head   map[string]string
+	agents map[string]map[string]string // by agent id
+	board  map[string]float64
+}
+
+// diff returns "" when got equals want, else a description of the first difference.
+func (want state) diff(got state) string {
+	if !maps.Equal(want.head, got.head) {
+		return fmt.Sprintf("head: valkey %v, postgres %v", got.head, want.head)
+	}
+	wantIDs, gotIDs := slices.Sorted(maps.Keys(want.agents)), slices.Sorted(maps.Keys(got.agents))
+	if !slices.Equal(gotIDs, wantIDs) {
+		return fmt.Sprintf("agent keys: valkey %v, postgres %v", gotIDs, wantIDs)
+	}
+	for _, id := range wantIDs {
+		if !maps.Equal(got.agents[id], want.agents[id]) {
+			return fmt.Sprintf("agent %s: valkey %v, postgres %v", id, got.agents[id], want.agents[id])
+		}
+	}
+	if !maps.Equal(got.board, want.board) {
+		return fmt.Sprintf("leaderboard: valkey %v, postgres %v", got.board, want.board)
+	}
+	return ""
+}
+
+// postgresState is what Valkey must hold about chainID according to PostgreSQL: the head from
+// erc8004_cursors and erc8004_blocks, every agent of v_erc8004_agent_stats and nothing else, the
+// leaderboard. It reads the views, not the publisher's own query, so that it also checks that
+// query.
+func postgresState(ctx context.Context, pool *pgxpool.Pool, chainID uint64) (state, error) {
+	want := state{head: map[string]string{}, agents: map[string]map[string]string{}, board: map[string]float64{}}
 	var (
 		num, ts, fin int64
 		hash         string
@@ -40,78 +67,76 @@ func diffValkey(ctx context.Context, rdb *redis.Client, pool *pgxpool.Pool, keys
 		WHERE c.chain_id = $1`, int64(chainID)).Scan(&num, &hash, &ts, &fin, &updated)
 	switch {
 	case err == nil:
-		wantHead = map[string]string{"number": fmt.Sprint(num), "hash": hash, "timestamp": fmt.Sprint(ts),
+		want.head = map[string]string{"number": fmt.Sprint(num), "hash": hash, "timestamp": fmt.Sprint(ts),
 			"indexed_at": fmt.Sprint(updated.UnixMilli()), "finalized": fmt.Sprint(fin)}
 	case !errors.Is(err, pgx.ErrNoRows):
-		return "", err
+		return want, err
 	}
-	gotHead, err := rdb.HGetAll(ctx, keys.Head()).Result()
-	if err != nil {
-		return "", err
-	}
-	if !maps.Equal(wantHead, gotHead) {
-		return fmt.Sprintf("head: valkey %v, postgres %v", gotHead, wantHead), nil
-	}
-
 	rows, err := pool.Query(ctx, `SELECT agent_id::text, owner, agent_uri, feedback_count, summary_value::text,
 		summary_decimals, validation_count, avg_response FROM v_erc8004_agent_stats WHERE chain_id = $1`, int64(chainID))
 	if err != nil {
-		return "", err
+		return want, err
 	}
-	wantAgents := map[string]map[string]string{}
-	wantBoard := map[string]float64{}
 	var (
 		id, owner, uri, value string
 		fb, vc                int64
 		dec, avg              int16
 	)
 	_, err = pgx.ForEachRow(rows, []any{&id, &owner, &uri, &fb, &value, &dec, &vc, &avg}, func() error {
-		wantAgents[id] = map[string]string{"owner": owner, "agent_uri": uri, "feedback_count": fmt.Sprint(fb),
+		want.agents[id] = map[string]string{"owner": owner, "agent_uri": uri, "feedback_count": fmt.Sprint(fb),
 			"summary_value": value, "summary_decimals": fmt.Sprint(dec), "validation_count": fmt.Sprint(vc),
 			"avg_response": fmt.Sprint(avg)}
 		if fb > 0 {
-			wantBoard[id] = score(value, dec)
+			want.board[id] = score(value, dec)
 		}
 		return nil
 	})
-	if err != nil {
-		return "", err
-	}
-	var gotIDs []string
+	return want, err
+}
+
+// valkeyState reads the chain's keys: one SCAN and then one pipeline for the hashes.
+func valkeyState(ctx context.Context, rdb *redis.Client, keys publish.Keys) (state, error) {
+	got := state{agents: map[string]map[string]string{}, board: map[string]float64{}}
+	var ids []string
 	iter := rdb.Scan(ctx, 0, keys.AgentPrefix()+"*", 1000).Iterator()
 	for iter.Next(ctx) {
-		gotIDs = append(gotIDs, strings.TrimPrefix(iter.Val(), keys.AgentPrefix()))
+		ids = append(ids, strings.TrimPrefix(iter.Val(), keys.AgentPrefix()))
 	}
 	if err := iter.Err(); err != nil {
-		return "", err
+		return got, err
 	}
-	slices.Sort(gotIDs)
-	wantIDs := slices.Sorted(maps.Keys(wantAgents))
-	if !slices.Equal(gotIDs, wantIDs) {
-		return fmt.Sprintf("agent keys: valkey %v, postgres %v", gotIDs, wantIDs), nil
+	pipe := rdb.Pipeline()
+	head := pipe.HGetAll(ctx, keys.Head())
+	hashes := make([]*redis.MapStringStringCmd, len(ids))
+	for i, id := range ids {
+		hashes[i] = pipe.HGetAll(ctx, keys.Agent(id))
 	}
-	for _, id := range wantIDs {
-		got, err := rdb.HGetAll(ctx, keys.Agent(id)).Result()
-		if err != nil {
-			return "", err
-		}
-		if !maps.Equal(got, wantAgents[id]) {
-			return fmt.Sprintf("agent %s: valkey %v, postgres %v", id, got, wantAgents[id]), nil
-		}
+	board := pipe.ZRangeWithScores(ctx, keys.Leaderboard(), 0, -1)
+	if _, err := pipe.Exec(ctx); err != nil {
+		return got, err
 	}
+	got.head = head.Val()
+	for i, id := range ids {
+		got.agents[id] = hashes[i].Val()
+	}
+	for _, z := range board.Val() {
+		got.board[z.Member.(string)] = z.Score
+	}
+	return got, nil
+}
 
-	board, err := rdb.ZRangeWithScores(ctx, keys.Leaderboard(), 0, -1).Result()
+// diffValkey returns "" when Valkey holds exactly what PostgreSQL says about chainID, else a
+// description of the first difference.
+func diffValkey(ctx context.Context, rdb *redis.Client, pool *pgxpool.Pool, keys publish.Keys, chainID uint64) (string, error) {
+	want, err := postgresState(ctx, pool, chainID)
 	if err != nil {
 		return "", err
 	}
-	gotBoard := map[string]float64{}
-	for _, z := range board {
-		gotBoard[z.Member.(string)] = z.Score
+	got, err := valkeyState(ctx, rdb, keys)
+	if err != nil {
+		return "", err
 	}
-	if !maps.Equal(gotBoard, wantBoard) {
-		return fmt.Sprintf("leaderboard: valkey %v, postgres %v", gotBoard, wantBoard), nil
-	}
-	return "", nil
+	return want.diff(got), nil
 }
 
 // requireValkeyEqualsPostgres fails the test when diffValkey finds a difference.

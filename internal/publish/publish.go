@@ -39,8 +39,10 @@ type Options struct {
 	// ResyncInterval is how often Run rewrites every key from PostgreSQL (default TTL/3, or 1h
 	// without a TTL).
 	ResyncInterval time.Duration
-	// MaxBackoff caps the wait between attempts while Valkey is unreachable (default 500ms:
-	// keys converge within about that long after Valkey returns).
+	// MaxBackoff caps the wait between attempts while Valkey is unreachable (default 200ms:
+	// keys converge within about that long, plus one resync, after Valkey returns). An attempt
+	// against a server that is down costs one failed connection: a resync pings before it reads
+	// PostgreSQL.
 	MaxBackoff time.Duration
 	// MaxPending bounds the messages queued while Valkey is unreachable (default 10000); the
 	// oldest are dropped beyond it, with a warning. Keys never depend on the queue.
@@ -64,7 +66,7 @@ func (o Options) withDefaults() Options {
 		}
 	}
 	if o.MaxBackoff <= 0 {
-		o.MaxBackoff = 500 * time.Millisecond
+		o.MaxBackoff = 200 * time.Millisecond
 	}
 	if o.MaxPending <= 0 {
 		o.MaxPending = 10_000

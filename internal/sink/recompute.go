@@ -190,9 +190,11 @@ const qRecomputeValidations = `
 WITH k AS (
     SELECT DISTINCT r AS registry, h AS request_hash FROM unnest($2::text[], $3::text[]) AS u(r, h)
 ), s AS (
-    SELECT k.registry, k.request_hash, x.response, x.response_uri, x.response_hash, x.tag, x.block_number,
-           x.block_time, coalesce(c.n, 0) AS n
+    SELECT t.tid, x.response, x.response_uri, x.response_hash, x.tag, x.block_number, x.block_time, coalesce(c.n, 0) AS n
     FROM k
+    CROSS JOIN LATERAL (
+        SELECT v.ctid AS tid FROM erc8004_validations v
+        WHERE v.chain_id = $1 AND v.registry = k.registry AND v.request_hash = k.request_hash LIMIT 1) t
     LEFT JOIN LATERAL (
         SELECT vr.response, vr.response_uri, vr.response_hash, vr.tag, vr.block_number, vr.block_time
         FROM erc8004_validation_responses vr
@@ -205,7 +207,7 @@ WITH k AS (
 UPDATE erc8004_validations v
 SET response = s.response, response_uri = s.response_uri, response_hash = s.response_hash, tag = s.tag,
     response_count = s.n, responded_block = s.block_number, responded_at = s.block_time
-FROM s WHERE v.chain_id = $1 AND v.registry = s.registry AND v.request_hash = s.request_hash`
+FROM s WHERE v.ctid = s.tid`
 
 // recompute brings every derived row of the touched keys up to date, in dependency order, in
 // one round trip.

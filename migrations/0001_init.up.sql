@@ -95,7 +95,7 @@ CREATE TABLE erc8004_reputation (
     registry        text          NOT NULL,      -- reputation registry address
     agent_id        numeric(78,0) NOT NULL,
     client_address  text          NOT NULL,
-    feedback_index  bigint        NOT NULL,      -- 1-based per (agent, client); derived for v1.0 events
+    feedback_index  numeric(20,0) NOT NULL,      -- uint64, 1-based per (agent, client); derived for v1.0 events
     index_derived   boolean       NOT NULL DEFAULT false, -- true when the event carried no index (v1.0)
     value           numeric(39,0) NOT NULL,
     value_decimals  smallint      NOT NULL,
@@ -123,7 +123,7 @@ CREATE TABLE erc8004_feedback_responses (
     registry        text          NOT NULL,
     agent_id        numeric(78,0) NOT NULL,
     client_address  text          NOT NULL,
-    feedback_index  bigint        NOT NULL,
+    feedback_index  numeric(20,0) NOT NULL,      -- uint64
     responder       text          NOT NULL,
     response_uri    text          NOT NULL,
     response_hash   text          NOT NULL,

@@ -3,6 +3,7 @@ package sink
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/ethereum/go-ethereum/common"
@@ -86,7 +87,7 @@ type operatorRow struct {
 // revocation is one FeedbackRevoked of the batch.
 type revocation struct {
 	registry, agentID, client string
-	index                     int64
+	index                     string // uint64, decimal
 	block                     int64
 	tx                        string
 	log                       int32
@@ -124,7 +125,7 @@ func fold(b *Batch) *appendDelta {
 		case *erc8004.FeedbackRevoked:
 			if l.Registry == erc8004.RegistryReputation && ev.AgentID != nil {
 				d.revocations = append(d.revocations, revocation{registry: addr, agentID: ev.AgentID.String(),
-					client: hexAddr(ev.Client), index: int64(ev.FeedbackIndex), block: block, tx: tx, log: log})
+					client: hexAddr(ev.Client), index: strconv.FormatUint(ev.FeedbackIndex, 10), block: block, tx: tx, log: log})
 			}
 			continue
 		case *erc8004.ApprovalForAll:
@@ -302,7 +303,7 @@ ON CONFLICT (chain_id, registry, owner, operator) DO UPDATE SET
 const qAppendRevocations = `
 WITH x AS (
     SELECT DISTINCT ON (f.tid) f.tid, r.block_number, r.tx_hash, r.log_index
-    FROM unnest($2::text[], $3::text[], $4::text[], $5::bigint[], $6::bigint[], $7::text[], $8::int[])
+    FROM unnest($2::text[], $3::text[], $4::text[], $5::numeric[], $6::bigint[], $7::text[], $8::int[])
          AS r(registry, agent_id, client, idx, block_number, tx_hash, log_index)
     CROSS JOIN LATERAL (
         SELECT f.ctid AS tid FROM erc8004_reputation f
@@ -386,7 +387,7 @@ func applyAppend(ctx context.Context, tx pgx.Tx, b *Batch, keys *keySet) error {
 	}
 	if len(d.revocations) > 0 {
 		n := len(d.revocations)
-		r, a, c, idx := make([]string, n), make([]string, n), make([]string, n), make([]int64, n)
+		r, a, c, idx := make([]string, n), make([]string, n), make([]string, n), make([]string, n)
 		bn, txs, li := make([]int64, n), make([]string, n), make([]int32, n)
 		for i, rv := range d.revocations {
 			r[i], a[i], c[i], idx[i], bn[i], txs[i], li[i] = rv.registry, rv.agentID, rv.client, rv.index, rv.block, rv.tx, rv.log

@@ -240,13 +240,13 @@ func (r *logRows) projectionRow(l *Log) {
 	switch ev := l.Event.(type) {
 	case *erc8004.NewFeedback:
 		v[0], v[1], v[2], v[3] = r.chain, addr, numeric(ev.AgentID), hexAddr(ev.Client)
-		v[4], v[5], v[6], v[7] = int64(ev.FeedbackIndex), !ev.HasIndex, numeric(ev.Value), int16(ev.ValueDecimals)
+		v[4], v[5], v[6], v[7] = numeric(new(big.Int).SetUint64(ev.FeedbackIndex)), !ev.HasIndex, numeric(ev.Value), int16(ev.ValueDecimals)
 		v[8], v[9], v[10] = erc8004.SafeText(ev.Tag1), erc8004.SafeText(ev.Tag2), erc8004.SafeText(ev.Endpoint)
 		v[11], v[12] = erc8004.SafeText(ev.FeedbackURI), hexHash(ev.FeedbackHash)
 		tail(13)
 	case *erc8004.ResponseAppended:
 		v[0], v[1], v[2], v[3] = r.chain, addr, numeric(ev.AgentID), hexAddr(ev.Client)
-		v[4], v[5], v[6], v[7] = int64(ev.FeedbackIndex), hexAddr(ev.Responder), erc8004.SafeText(ev.ResponseURI), hexHash(ev.ResponseHash)
+		v[4], v[5], v[6], v[7] = numeric(new(big.Int).SetUint64(ev.FeedbackIndex)), hexAddr(ev.Responder), erc8004.SafeText(ev.ResponseURI), hexHash(ev.ResponseHash)
 		tail(8)
 	case *erc8004.ValidationRequest:
 		v[0], v[1], v[2], v[3] = r.chain, addr, hexHash(ev.RequestHash), hexAddr(ev.Validator)

@@ -31,9 +31,9 @@ const pgEpochOffset = 946_684_800
 var copyColumnTypes = map[string][]string{
 	"erc8004_events": {"bigint", "bigint", "text", "timestamp with time zone", "text", "integer", "integer",
 		"text", "text", "text", "text", "numeric", "jsonb", "text", "text[]", "bytea", "text"},
-	"erc8004_reputation": {"bigint", "text", "numeric", "text", "bigint", "boolean", "numeric", "smallint",
+	"erc8004_reputation": {"bigint", "text", "numeric", "text", "numeric", "boolean", "numeric", "smallint",
 		"text", "text", "text", "text", "text", "bigint", "timestamp with time zone", "text", "integer"},
-	"erc8004_feedback_responses": {"bigint", "text", "numeric", "text", "bigint", "text", "text", "text",
+	"erc8004_feedback_responses": {"bigint", "text", "numeric", "text", "numeric", "text", "text", "text",
 		"bigint", "timestamp with time zone", "text", "integer"},
 	"erc8004_validations": {"bigint", "text", "text", "text", "numeric", "text", "bigint",
 		"timestamp with time zone", "text", "integer"},
@@ -381,7 +381,7 @@ func (e *rowEncoder) projectionRow(chain int64, l *Log) {
 		e.hexText(l.Raw.Address[:])
 		e.numeric(ev.AgentID)
 		e.hexText(ev.Client[:])
-		e.int8(int64(ev.FeedbackIndex))
+		e.numeric(new(big.Int).SetUint64(ev.FeedbackIndex))
 		e.bool(!ev.HasIndex)
 		e.numeric(ev.Value)
 		e.int2(int16(ev.ValueDecimals))
@@ -397,7 +397,7 @@ func (e *rowEncoder) projectionRow(chain int64, l *Log) {
 		e.hexText(l.Raw.Address[:])
 		e.numeric(ev.AgentID)
 		e.hexText(ev.Client[:])
-		e.int8(int64(ev.FeedbackIndex))
+		e.numeric(new(big.Int).SetUint64(ev.FeedbackIndex))
 		e.hexText(ev.Responder[:])
 		e.text(erc8004.SafeText(ev.ResponseURI))
 		e.hexText(ev.ResponseHash[:])

@@ -9,6 +9,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -278,15 +279,16 @@ func TestReplace_HostileInput(t *testing.T) {
 		tag1, tag2, ep, fbURI string
 		revoked               bool
 	}
-	frows, err := pool.Query(ctx, `SELECT value::text, agent_id::text, value_decimals, feedback_index, tag1, tag2, endpoint,
+	frows, err := pool.Query(ctx, `SELECT value::text, agent_id::text, value_decimals, feedback_index::text, tag1, tag2, endpoint,
 		feedback_uri, is_revoked FROM erc8004_reputation WHERE chain_id = $1 ORDER BY log_index`, hostileChain)
 	require.NoError(t, err)
 	var fbs []fb
 	for frows.Next() {
 		var f fb
-		var index int64
+		var index string
 		require.NoError(t, frows.Scan(&f.value, &f.agent, &f.decimals, &index, &f.tag1, &f.tag2, &f.ep, &f.fbURI, &f.revoked))
-		f.index = uint64(index)
+		f.index, err = strconv.ParseUint(index, 10, 64)
+		require.NoError(t, err)
 		fbs = append(fbs, f)
 	}
 	require.NoError(t, frows.Err())
@@ -295,7 +297,7 @@ func TestReplace_HostileInput(t *testing.T) {
 	require.Equal(t, maxInt128.String(), fbs[1].value)
 	require.Equal(t, maxID, fbs[0].agent)
 	require.Equal(t, 255, fbs[2].decimals)
-	require.Equal(t, uint64(18446744073709551615), fbs[3].index, "a uint64 feedback index survives the bigint column")
+	require.Equal(t, uint64(18446744073709551615), fbs[3].index, "a uint64 feedback index survives the numeric(20,0) column")
 	requireSafe(t, tag1, fbs[0].tag1)
 	requireSafe(t, tag2, fbs[0].tag2)
 	requireSafe(t, endpoint, fbs[0].ep)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math/big"
+	"strconv"
 	"strings"
 
 	"github.com/ethereum/go-ethereum/common"
@@ -100,12 +101,12 @@ func (v *Verifier) identityChecks(ctx context.Context) ([]check, int, error) {
 // getClients, getSummary(agent, clients, "", "") against v_erc8004_agent_reputation and
 // getResponseCount(agent, 0, 0, []).
 func (v *Verifier) reputationChecks(ctx context.Context) ([]check, int, error) {
-	const qFeedback = `SELECT agent_id::text AS id, client_address, feedback_index, value::text, value_decimals, tag1, tag2, is_revoked
+	const qFeedback = `SELECT agent_id::text AS id, client_address, feedback_index::text, value::text, value_decimals, tag1, tag2, is_revoked
 		FROM erc8004_reputation WHERE chain_id = $1 AND registry = $2 ORDER BY agent_id, block_number, log_index`
 	to, reg := v.regs.Reputation, hexAddr(v.regs.Reputation)
 	var checks []check
 	type pair struct{ agent, client string }
-	lastIndex := map[pair]int64{}
+	lastIndex := map[pair]uint64{}
 	clients := map[string][]string{} // agent -> clients in first-feedback order
 	var agents []string
 	rows, err := v.pool.Query(ctx, qFeedback, int64(v.chainID), reg)
@@ -113,13 +114,17 @@ func (v *Verifier) reputationChecks(ctx context.Context) ([]check, int, error) {
 		return nil, 0, fmt.Errorf("read feedback: %w", err)
 	}
 	var idText, client, value, tag1, tag2 string
-	var index int64
+	var indexText string
 	var decimals int16
 	var revoked bool
 	count := 0
-	_, err = pgx.ForEachRow(rows, []any{&idText, &client, &index, &value, &decimals, &tag1, &tag2, &revoked}, func() error {
+	_, err = pgx.ForEachRow(rows, []any{&idText, &client, &indexText, &value, &decimals, &tag1, &tag2, &revoked}, func() error {
 		count++
 		id, _ := new(big.Int).SetString(idText, 10)
+		index, err := strconv.ParseUint(indexText, 10, 64)
+		if err != nil {
+			return fmt.Errorf("feedback index %q of agent %s: %w", indexText, idText, err)
+		}
 		p := pair{idText, client}
 		if _, seen := lastIndex[p]; !seen {
 			if len(clients[idText]) == 0 {
@@ -130,7 +135,7 @@ func (v *Verifier) reputationChecks(ctx context.Context) ([]check, int, error) {
 		lastIndex[p] = max(lastIndex[p], index)
 		want := fmt.Sprintf("%s/%d/%s/%s/%t", value, decimals, tag1, tag2, revoked)
 		checks = append(checks, check{"readFeedback", fmt.Sprintf("agent %s client %s index %d", idText, client, index), to,
-			v.reputation.PackReadFeedback(id, common.HexToAddress(client), uint64(index)),
+			v.reputation.PackReadFeedback(id, common.HexToAddress(client), index),
 			equal(v.reputation.UnpackReadFeedback, renderFeedback, want)})
 		return nil
 	})

@@ -31,10 +31,12 @@ type options struct {
 	which      string
 	cpuProfile string
 	memProfile string
-	keep       bool
-	verbose    bool
-	dense      synthchain.Config
-	sparse     synthchain.Config
+	// serverProfile is where the synthetic chain of the dense case writes its CPU profile.
+	serverProfile string
+	keep          bool
+	verbose       bool
+	dense         synthchain.Config
+	sparse        synthchain.Config
 }
 
 func run(ctx context.Context, args []string, out io.Writer) error {
@@ -51,6 +53,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	fs.StringVar(&o.which, "case", "all", "`case` to run: all, dense or sparse")
 	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the dense backfill to `file`")
 	fs.StringVar(&o.memProfile, "memprofile", "", "write an allocation profile after the dense backfill to `file`")
+	fs.StringVar(&o.serverProfile, "server-cpuprofile", "", "write a CPU profile of the dense case's synthetic chain to `file`")
 	fs.BoolVar(&o.keep, "keep", false, "keep the benchmark schemas")
 	fs.BoolVar(&o.verbose, "v", false, "log every committed batch")
 	fs.Uint64Var(&o.dense.Blocks, "dense-blocks", o.dense.Blocks, "blocks of the dense case")
@@ -132,7 +135,7 @@ func backfill(ctx context.Context, o options, ch *child, pool *pgxpool.Pool, log
 
 func runDense(ctx context.Context, o options, out io.Writer) (denseResult, error) {
 	var res denseResult
-	ch, err := startChild(ctx, o.dense)
+	ch, err := startChild(ctx, o.dense, o.serverProfile)
 	if err != nil {
 		return res, err
 	}
@@ -197,7 +200,7 @@ func runDense(ctx context.Context, o options, out io.Writer) (denseResult, error
 }
 
 func runSparse(ctx context.Context, o options, out io.Writer) error {
-	ch, err := startChild(ctx, o.sparse)
+	ch, err := startChild(ctx, o.sparse, "")
 	if err != nil {
 		return err
 	}

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"runtime/pprof"
 	"strings"
 	"time"
 
@@ -44,8 +45,20 @@ func serve(ctx context.Context, args []string, stdout io.Writer) error {
 	var cfg synthchain.Config
 	chainFlags(fs, &cfg)
 	addr := fs.String("addr", "127.0.0.1:0", "listen `address`")
+	profile := fs.String("cpuprofile", "", "write a CPU profile of the server to `file`")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *profile != "" {
+		f, err := os.Create(*profile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
 	}
 	start := time.Now()
 	c, err := synthchain.New(cfg)
@@ -83,12 +96,16 @@ type child struct {
 }
 
 // startChild runs `bench serve` for cfg and waits for its URL.
-func startChild(ctx context.Context, cfg synthchain.Config) (*child, error) {
+func startChild(ctx context.Context, cfg synthchain.Config, profile string) (*child, error) {
 	self, err := os.Executable()
 	if err != nil {
 		return nil, fmt.Errorf("find own executable: %w", err)
 	}
-	cmd := exec.CommandContext(ctx, self, chainArgs(cfg)...)
+	args := chainArgs(cfg)
+	if profile != "" {
+		args = append(args, "-cpuprofile", profile)
+	}
+	cmd := exec.CommandContext(ctx, self, args...)
 	cmd.Stderr = os.Stderr
 	stdin, err := cmd.StdinPipe()
 	if err != nil {

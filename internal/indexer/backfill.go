@@ -27,7 +27,7 @@ const (
 	// chunkLogs is the number of logs a chunk aims at: a chunk is fetched, decoded and held
 	// whole, so its size bounds the pipeline's memory (about 2 KiB per log between the answer
 	// and the decoded rows).
-	chunkLogs = 4_000
+	chunkLogs = 2_500
 	// batchLogs is the number of logs a batch aims at. Larger batches spread the fixed cost of
 	// a transaction (about ten statements) over more rows; smaller ones hold less memory.
 	batchLogs = 8_000

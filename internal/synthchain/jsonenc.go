@@ -99,7 +99,7 @@ func (c *Chain) appendBlock(b []byte, n uint64) []byte {
 	field("sha3Uncles")
 	b = appendData(b, h.UncleHash[:])
 	field("size")
-	b = appendQuantity(b, uint64(h.Size()))
+	b = appendQuantity(b, uint64(600+len(h.Extra)+100*int(h.GasUsed/120_000)))
 	field("stateRoot")
 	b = appendData(b, h.Root[:])
 	field("timestamp")

@@ -5,7 +5,9 @@
 //
 // Nothing is stored per log: log number s of the chain is a closed-form function of s and the
 // seed (see traffic.go), and block b holds a computable slice of that sequence. Only the block
-// hashes are kept (32 bytes per block), because each header's hash covers its parent's.
+// hashes (32 bytes per block, because each header's hash covers its parent's) and the logs
+// blooms of the blocks with logs (256 bytes each, so that serving a header costs no keccak) are
+// kept.
 package synthchain
 
 import (
@@ -120,6 +122,7 @@ type Chain struct {
 	traffic traffic
 	hashes  []common.Hash
 	byHash  map[common.Hash]uint64
+	blooms  []types.Bloom // of the blocks with logs, by their ordinal (activeBefore)
 }
 
 // New computes the chain's headers (each block's logs bloom and hash, in order) and returns it.
@@ -136,6 +139,9 @@ func New(cfg Config) (*Chain, error) {
 		hashes: make([]common.Hash, cfg.Blocks+1),
 		byHash: make(map[common.Hash]uint64, cfg.Blocks+1),
 	}
+	if cfg.Blocks >= cfg.FirstEventBlock {
+		c.blooms = make([]types.Bloom, c.activeBefore(cfg.Blocks-cfg.FirstEventBlock+1))
+	}
 	// Blooms are independent per block and cost most (a keccak per address and topic): they
 	// are computed in parallel per chunk, then the hashes, which chain, in order.
 	const chunk = 4096
@@ -149,7 +155,7 @@ func New(cfg Config) (*Chain, error) {
 			go func() {
 				defer wg.Done()
 				for b := lo + uint64(w); b <= hi; b += uint64(workers) {
-					blooms[b-lo] = c.bloom(b)
+					blooms[b-lo] = c.computeBloom(b)
 				}
 			}()
 		}
@@ -162,6 +168,9 @@ func New(cfg Config) (*Chain, error) {
 			h := c.header(b, parent, blooms[b-lo]).Hash()
 			c.hashes[b] = h
 			c.byHash[h] = b
+			if i, ok := c.activeOrdinal(b); ok {
+				c.blooms[i] = blooms[b-lo]
+			}
 		}
 	}
 	return c, nil
@@ -252,8 +261,25 @@ func (c *Chain) header(n uint64, parent common.Hash, bloom types.Bloom) *types.H
 	}
 }
 
+// activeOrdinal returns the ordinal of block b among the blocks with logs, if it has logs.
+func (c *Chain) activeOrdinal(b uint64) (uint64, bool) {
+	first, end := c.blockLogs(b)
+	if first == end {
+		return 0, false
+	}
+	return first / c.cfg.EventsPerBlock, true
+}
+
 // bloom returns the logs bloom of block b.
 func (c *Chain) bloom(b uint64) types.Bloom {
+	if i, ok := c.activeOrdinal(b); ok {
+		return c.blooms[i]
+	}
+	return types.Bloom{}
+}
+
+// computeBloom computes the logs bloom of block b from its logs.
+func (c *Chain) computeBloom(b uint64) types.Bloom {
 	var bl types.Bloom
 	first, end := c.blockLogs(b)
 	for s := first; s < end; s++ {

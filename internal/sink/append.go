@@ -99,13 +99,20 @@ type appendDelta struct {
 	metadata    []*metadataRow
 	operators   []*operatorRow
 	revocations []revocation
-	derived     keySet // (registry, agent, client) pairs with index-less (v1.0) feedback in the batch
+	derived     keySet                 // (registry, agent, client) pairs with index-less (v1.0) feedback in the batch
+	requests    map[[2]string]struct{} // (registry, request hash) of the batch's validation events
+	agentIDs    map[string]struct{}    // every agent id an event of the batch concerns (Stats.Agents)
+}
+
+// touched is the number of derived-state keys the batch updates (Stats.Touched).
+func (d *appendDelta) touched() int {
+	return len(d.agents) + len(d.metadata) + len(d.operators) + len(d.revocations) + len(d.derived.pairs) + len(d.requests)
 }
 
 // fold computes the batch's contribution, applying the contracts' rules in log order (the same
 // rules as the full recompute, see recompute.go).
 func fold(b *Batch) *appendDelta {
-	d := &appendDelta{derived: newKeySet()}
+	d := &appendDelta{derived: newKeySet(), requests: map[[2]string]struct{}{}, agentIDs: map[string]struct{}{}}
 	agents := map[[2]string]*agentDelta{}
 	metadata := map[[3]string]*metadataRow{}
 	operators := map[[3]string]*operatorRow{}
@@ -114,17 +121,29 @@ func fold(b *Batch) *appendDelta {
 		if l.Event == nil {
 			continue
 		}
+		id := erc8004.AgentID(l.Event)
+		idText := ""
+		if id != nil {
+			idText = id.String()
+			d.agentIDs[idText] = struct{}{}
+		}
 		addr := hexAddr(l.Raw.Address)
 		block, tx, log, at := int64(l.Raw.BlockNumber), hexHash(l.Raw.TxHash), int32(l.Raw.Index), unixTime(l.BlockTime)
 		switch ev := l.Event.(type) {
+		case *erc8004.ValidationRequest:
+			d.requests[[2]string{addr, hexHash(ev.RequestHash)}] = struct{}{}
+			continue
+		case *erc8004.ValidationResponse:
+			d.requests[[2]string{addr, hexHash(ev.RequestHash)}] = struct{}{}
+			continue
 		case *erc8004.NewFeedback:
 			if !ev.HasIndex && ev.AgentID != nil {
-				d.derived.pairs[[3]string{addr, ev.AgentID.String(), hexAddr(ev.Client)}] = struct{}{}
+				d.derived.pairs[[3]string{addr, idText, hexAddr(ev.Client)}] = struct{}{}
 			}
 			continue
 		case *erc8004.FeedbackRevoked:
 			if l.Registry == erc8004.RegistryReputation && ev.AgentID != nil {
-				d.revocations = append(d.revocations, revocation{registry: addr, agentID: ev.AgentID.String(),
+				d.revocations = append(d.revocations, revocation{registry: addr, agentID: idText,
 					client: hexAddr(ev.Client), index: strconv.FormatUint(ev.FeedbackIndex, 10), block: block, tx: tx, log: log})
 			}
 			continue
@@ -142,11 +161,7 @@ func fold(b *Batch) *appendDelta {
 			op.approved, op.block, op.tx, op.log = ev.Approved, block, tx, log
 			continue
 		}
-		if l.Registry != erc8004.RegistryIdentity {
-			continue
-		}
-		id := erc8004.AgentID(l.Event)
-		if id == nil {
+		if l.Registry != erc8004.RegistryIdentity || id == nil {
 			continue
 		}
 		switch l.Event.(type) {
@@ -154,7 +169,7 @@ func fold(b *Batch) *appendDelta {
 		default:
 			continue // MetadataUpdate and the like do not change an agent row
 		}
-		k := [2]string{addr, id.String()}
+		k := [2]string{addr, idText}
 		a := agents[k]
 		if a == nil {
 			a = &agentDelta{registry: k[0], agentID: k[1]}
@@ -317,12 +332,10 @@ UPDATE erc8004_reputation f
 SET is_revoked = true, revoked_block = x.block_number, revoked_tx = x.tx_hash, revoked_log_index = x.log_index
 FROM x WHERE f.ctid = x.tid`
 
-// applyAppend brings the derived tables up to date after the batch's rows were copied into a
-// range that was empty and above every stored row. keys are the batch's keys (for the stats and
-// the validation requests).
-func applyAppend(ctx context.Context, tx pgx.Tx, b *Batch, keys *keySet) error {
+// applyAppend brings the derived tables up to date with the batch's contribution d after the
+// batch's rows were copied into a range that was empty and above every stored row.
+func applyAppend(ctx context.Context, tx pgx.Tx, b *Batch, d *appendDelta) error {
 	chain := int64(b.ChainID)
-	d := fold(b)
 	if len(d.agents) > 0 {
 		cols := agentColumns(d.agents, false)
 		if _, err := tx.Exec(ctx, qAppendAgents, append([]any{chain}, cols...)...); err != nil {
@@ -396,8 +409,8 @@ func applyAppend(ctx context.Context, tx pgx.Tx, b *Batch, keys *keySet) error {
 			return fmt.Errorf("append revocations: %w", err)
 		}
 	}
-	if len(keys.requests) > 0 {
-		r, h := columns2(keys.requests)
+	if len(d.requests) > 0 {
+		r, h := columns2(d.requests)
 		if _, err := tx.Exec(ctx, qRecomputeValidations, chain, r, h); err != nil {
 			return fmt.Errorf("append validations: %w", err)
 		}

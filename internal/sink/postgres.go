@@ -117,20 +117,21 @@ func (p *Postgres) Replace(ctx context.Context, b *Batch) (Stats, error) {
 		if err != nil {
 			return err
 		}
-		var keys keySet
 		if appendOnly {
 			// Nothing stored at or above From: no old rows to read or delete, and the derived
 			// state is the stored state folded with the batch (append.go).
 			if st.Inserted, err = copyRows(ctx, tx, b, bin); err != nil {
 				return err
 			}
-			keys = newKeySet()
-			keys.addLogs(b)
-			if err := applyAppend(ctx, tx, b, &keys); err != nil {
+			d := fold(b)
+			if err := applyAppend(ctx, tx, b, d); err != nil {
 				return err
 			}
+			st.Touched = d.touched()
+			st.Agents = sortedIDs(d.agentIDs)
 		} else {
-			if keys, err = oldKeys(ctx, tx, b.ChainID, b.From, b.To); err != nil {
+			keys, err := oldKeys(ctx, tx, b.ChainID, b.From, b.To)
+			if err != nil {
 				return err
 			}
 			if st.Deleted, err = deleteRange(ctx, tx, b.ChainID, b.From, b.To); err != nil {
@@ -143,9 +144,9 @@ func (p *Postgres) Replace(ctx context.Context, b *Batch) (Stats, error) {
 			if err := recompute(ctx, tx, b.ChainID, &keys); err != nil {
 				return err
 			}
+			st.Touched = keys.size()
+			st.Agents = sortedIDs(keys.agentIDs)
 		}
-		st.Touched = keys.size()
-		st.Agents = sortedIDs(keys.agentIDs)
 		if err := storeBlocks(ctx, tx, b, bin); err != nil {
 			return err
 		}

@@ -15,7 +15,9 @@ import (
 // The backfill below finality is a pipeline: a planner cuts the range into chunks, fetch workers
 // get each chunk's logs and the headers they need, validate and decode them (concurrently, up
 // to fetchAhead chunks ahead), and the committer takes the chunks in order, groups them into
-// batches and commits each one while the next chunks are being fetched. Every batch is still
+// batches and commits each one while the next chunks are being fetched. A batch is what has
+// been fetched when the previous commit ends, up to batchLogs logs: PostgreSQL never waits for a
+// batch to fill, and batches grow when fetching is faster than committing. Every batch is still
 // one Replace (data, headers and cursor in one transaction) that expects the previous one's
 // cursor, and the first header of every chunk must name the previous chunk's last header as its
 // parent: a chain that changed under the pipeline stops it before anything inconsistent is
@@ -140,10 +142,25 @@ func (ix *Indexer) backfill(ctx context.Context, expect *sink.Block, from, end, 
 	}
 	for fut := range queue {
 		var c chunk
-		select {
-		case c = <-fut:
-		case <-ctx.Done():
-			return progressed, ctx.Err()
+		got := false
+		if len(pending) > 0 {
+			select {
+			case c = <-fut:
+				got = true
+			default:
+				// The next chunk is not there yet: commit what is, rather than let PostgreSQL
+				// wait. Batches grow to batchLogs while fetching keeps ahead of committing.
+				if rolledBack, err := commit(); err != nil || rolledBack {
+					return progressed || rolledBack, err
+				}
+			}
+		}
+		if !got {
+			select {
+			case c = <-fut:
+			case <-ctx.Done():
+				return progressed, ctx.Err()
+			}
 		}
 		if c.err != nil {
 			// Keep what was fetched before the failure: it is valid and saves the retry work.

@@ -44,7 +44,9 @@ func TestRunChain_LockLost(t *testing.T) {
 
 	rctx, stop := context.WithCancel(ctx)
 	done := make(chan error, 1)
-	go func() { done <- RunChain(rctx, spec, db, log, RunOptions{Schema: schema, LockPoll: 50 * time.Millisecond}) }()
+	go func() {
+		done <- RunChain(rctx, spec, db, log, RunOptions{Schema: schema, LockPoll: 50 * time.Millisecond})
+	}()
 	cursor := func() uint64 {
 		cur, err := db.Cursor(ctx, spec.ChainID)
 		if err != nil {

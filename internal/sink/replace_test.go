@@ -80,7 +80,9 @@ func (b *logBuilder) log(addr common.Address, name string, args ...any) types.Lo
 	return l
 }
 
-func blockHash(n uint64) common.Hash { return crypto.Keccak256Hash([]byte("block"), big.NewInt(int64(n)).Bytes()) }
+func blockHash(n uint64) common.Hash {
+	return crypto.Keccak256Hash([]byte("block"), big.NewInt(int64(n)).Bytes())
+}
 
 func header(n uint64) sink.Block {
 	return sink.Block{Number: n, Hash: blockHash(n), ParentHash: blockHash(n - 1), Time: 1_700_000_000 + n}

@@ -153,7 +153,9 @@ func (ix *Indexer) Run(ctx context.Context, wake <-chan uint64) error {
 	}
 }
 
-// Step commits at most one batch. It reports whether it moved the cursor (forward or back).
+// Step moves the cursor once: below the finalized block it backfills up to it (many batches,
+// each committed on its own, see backfill.go), above it commits at most one batch of LiveSpan
+// blocks, or it rolls back a reorg. It reports whether it moved the cursor (forward or back).
 func (ix *Indexer) Step(ctx context.Context) (bool, error) {
 	cur, err := ix.db.Cursor(ctx, ix.cfg.ChainID)
 	var expect *sink.Block

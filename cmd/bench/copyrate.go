@@ -29,7 +29,7 @@ import (
 // which costs PostgreSQL less than text) and streamed again with fresh block numbers, log indexes
 // and transaction hashes, so that the client costs next to nothing: the figure is PostgreSQL's
 // limit.
-func copyRate(ctx context.Context, o options, n uint64) (float64, float64, error) {
+func copyRate(ctx context.Context, o options, n uint64, out io.Writer) (float64, float64, error) {
 	tmpl, err := copyTemplates(2000)
 	if err != nil {
 		return 0, 0, err
@@ -55,7 +55,7 @@ func copyRate(ctx context.Context, o options, n uint64) (float64, float64, error
 		cpu := procCPU(fmt.Sprintf("/proc/%d/stat", pid))
 		start := time.Now()
 		defer func() {
-			fmt.Fprintf(os.Stderr, "bench: cpu copy into %s: postgres=%.1fs wall=%.1fs\n", table,
+			fmt.Fprintf(out, "dense: copy into %s: cpu postgres=%.1fs wall=%.1fs\n", table,
 				(procCPU(fmt.Sprintf("/proc/%d/stat", pid)) - cpu).Seconds(), time.Since(start).Seconds())
 		}()
 		tag, err := conn.Conn().PgConn().CopyFrom(ctx, &copyStream{tmpl: tmpl, n: n},

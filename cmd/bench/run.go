@@ -93,9 +93,24 @@ type denseResult struct {
 	eventsPerS, copyRowsPerS float64
 }
 
+// backfillResult is what one backfill measured.
+type backfillResult struct {
+	elapsed, replace time.Duration // wall time; summed Replace time
+	batches          int
+	// cpu is the CPU time used meanwhile by the indexer (this process), the PostgreSQL backends
+	// of its connections and the synthetic chain's process.
+	cpuIndexer, cpuPostgres, cpuServer time.Duration
+}
+
+func (r backfillResult) cpu() string {
+	return fmt.Sprintf("cpu indexer=%.1fs postgres=%.1fs server=%.1fs wall=%.1fs", r.cpuIndexer.Seconds(),
+		r.cpuPostgres.Seconds(), r.cpuServer.Seconds(), r.elapsed.Seconds())
+}
+
 // backfill indexes the child's chain from block 0 into a fresh schema until the indexer has
-// nothing left to do. It returns the elapsed time, the summed Replace time and the batch count.
-func backfill(ctx context.Context, o options, ch *child, pool *pgxpool.Pool, log *zap.Logger) (time.Duration, time.Duration, int, error) {
+// nothing left to do.
+func backfill(ctx context.Context, ch *child, pool *pgxpool.Pool, log *zap.Logger) (backfillResult, error) {
+	var r backfillResult
 	spec := daemon.ChainSpec{
 		Name: "synthetic", ChainID: 80_004, RPCURLs: []string{ch.url},
 		Registries: verify.Registries{Identity: synthchain.DefaultRegistries.Identity,
@@ -104,14 +119,12 @@ func backfill(ctx context.Context, o options, ch *child, pool *pgxpool.Pool, log
 	}
 	client, err := spec.Dial(ctx, log)
 	if err != nil {
-		return 0, 0, 0, err
+		return r, err
 	}
 	defer client.Close()
-	var replace time.Duration
-	batches := 0
 	ix := daemon.NewIndexer(spec, client, sink.NewPostgres(pool, log), log, func(u indexer.Update) {
-		replace += u.Stats.Elapsed
-		batches++
+		r.replace += u.Stats.Elapsed
+		r.batches++
 	})
 	pgStart := backendCPU(ctx, pool)
 	selfStart := processCPU()
@@ -120,17 +133,15 @@ func backfill(ctx context.Context, o options, ch *child, pool *pgxpool.Pool, log
 	for {
 		progressed, err := ix.Step(ctx)
 		if err != nil {
-			return 0, 0, 0, err
+			return r, err
 		}
 		if !progressed {
 			break
 		}
 	}
-	elapsed := time.Since(start)
-	fmt.Fprintf(os.Stderr, "bench: cpu indexer=%.1fs postgres=%.1fs server=%.1fs wall=%.1fs\n",
-		(processCPU() - selfStart).Seconds(), (backendCPU(ctx, pool) - pgStart).Seconds(),
-		(ch.cpu() - serverStart).Seconds(), elapsed.Seconds())
-	return elapsed, replace, batches, nil
+	r.elapsed = time.Since(start)
+	r.cpuIndexer, r.cpuPostgres, r.cpuServer = processCPU()-selfStart, backendCPU(ctx, pool)-pgStart, ch.cpu()-serverStart
+	return r, nil
 }
 
 func runDense(ctx context.Context, o options, out io.Writer) (denseResult, error) {
@@ -158,7 +169,7 @@ func runDense(ctx context.Context, o options, out io.Writer) (denseResult, error
 			return res, err
 		}
 	}
-	elapsed, replace, batches, err := backfill(ctx, o, ch, pool, log)
+	r, err := backfill(ctx, ch, pool, log)
 	if o.cpuProfile != "" {
 		pprof.StopCPUProfile()
 	}
@@ -182,14 +193,15 @@ func runDense(ctx context.Context, o options, out io.Writer) (denseResult, error
 	if err != nil {
 		return res, err
 	}
-	res.eventsPerS = float64(ch.event) / elapsed.Seconds()
+	res.eventsPerS = float64(ch.event) / r.elapsed.Seconds()
 	fmt.Fprintf(out, "dense: elapsed=%s events_per_s=%.0f blocks_per_s=%.0f batches=%d replace=%s rss_mb=%.0f\n",
-		elapsed.Round(time.Millisecond), res.eventsPerS, float64(ch.head)/elapsed.Seconds(), batches,
-		replace.Round(time.Millisecond), rss)
+		r.elapsed.Round(time.Millisecond), res.eventsPerS, float64(ch.head)/r.elapsed.Seconds(), r.batches,
+		r.replace.Round(time.Millisecond), rss)
+	fmt.Fprintf(out, "dense: %s\n", r.cpu())
 	fmt.Fprintf(out, "dense: rpc http_requests=%d batches=%d %s refusals(range/result/batch)=%d/%d/%d\n",
 		st.HTTPRequests, st.Batches, calls(st), st.RangeRefusals, st.ResultRefusals, st.BatchRefusals)
 
-	rate, bare, err := copyRate(ctx, o, ch.event)
+	rate, bare, err := copyRate(ctx, o, ch.event, out)
 	if err != nil {
 		return res, fmt.Errorf("measure copy rate: %w", err)
 	}
@@ -210,7 +222,7 @@ func runSparse(ctx context.Context, o options, out io.Writer) error {
 		return err
 	}
 	defer dropSchema(o, pool, schema)
-	elapsed, _, batches, err := backfill(ctx, o, ch, pool, benchLogger(o.verbose))
+	r, err := backfill(ctx, ch, pool, benchLogger(o.verbose))
 	if err != nil {
 		return err
 	}
@@ -220,7 +232,7 @@ func runSparse(ctx context.Context, o options, out io.Writer) error {
 	}
 	getLogs := st.Calls["eth_getLogs"]
 	fmt.Fprintf(out, "sparse: blocks=%d events=%d elapsed=%s batches=%d rpc http_requests=%d %s\n", ch.head, ch.event,
-		elapsed.Round(time.Millisecond), batches, st.HTTPRequests, calls(st))
+		r.elapsed.Round(time.Millisecond), r.batches, st.HTTPRequests, calls(st))
 	fmt.Fprintf(out, "sparse: eth_getLogs=%d below_finality_blocks=%d getlogs_per_2000_blocks=%.2f\n",
 		getLogs, ch.final, float64(getLogs)/(float64(ch.final)/2000))
 	return nil

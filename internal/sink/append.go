@@ -332,15 +332,21 @@ UPDATE erc8004_reputation f
 SET is_revoked = true, revoked_block = x.block_number, revoked_tx = x.tx_hash, revoked_log_index = x.log_index
 FROM x WHERE f.ctid = x.tid`
 
-// applyAppend brings the derived tables up to date with the batch's contribution d after the
-// batch's rows were copied into a range that was empty and above every stored row.
-func applyAppend(ctx context.Context, tx pgx.Tx, b *Batch, d *appendDelta) error {
+// appendStatements prepares the statements that bring the derived tables up to date with the
+// batch's contribution d, once its rows are copied into a range that was empty and above every
+// stored row. They are built before the transaction begins and sent in one round trip
+// (runAppend), so that PostgreSQL does not wait for the client between them: sampling
+// pg_stat_activity during a backfill showed the backend "idle in transaction" 11% of the time.
+func appendStatements(b *Batch, d *appendDelta) (*pgx.Batch, []string) {
 	chain := int64(b.ChainID)
+	batch := &pgx.Batch{}
+	var names []string
+	queue := func(name, q string, args ...any) {
+		names = append(names, name)
+		batch.Queue(q, append([]any{chain}, args...)...)
+	}
 	if len(d.agents) > 0 {
-		cols := agentColumns(d.agents, false)
-		if _, err := tx.Exec(ctx, qAppendAgents, append([]any{chain}, cols...)...); err != nil {
-			return fmt.Errorf("append agents: %w", err)
-		}
+		queue("agents", qAppendAgents, agentColumns(d.agents, false)...)
 		var created []*agentDelta
 		for _, a := range d.agents {
 			if a.created {
@@ -348,25 +354,7 @@ func applyAppend(ctx context.Context, tx pgx.Tx, b *Batch, d *appendDelta) error
 			}
 		}
 		if len(created) > 0 {
-			args := append([]any{chain}, agentColumns(created, true)...)
-			rows, err := tx.Query(ctx, qAppendNewAgents, append(args, int64(b.From))...)
-			if err != nil {
-				return fmt.Errorf("append new agents: %w", err)
-			}
-			slow := newKeySet()
-			var reg, id string
-			_, err = pgx.ForEachRow(rows, []any{&reg, &id}, func() error {
-				slow.agents[[2]string{reg, id}] = struct{}{}
-				return nil
-			})
-			if err != nil {
-				return fmt.Errorf("append new agents: %w", err)
-			}
-			if len(slow.agents) > 0 {
-				if err := recompute(ctx, tx, b.ChainID, &slow); err != nil {
-					return err
-				}
-			}
+			queue("new agents", qAppendNewAgents, append(agentColumns(created, true), int64(b.From))...)
 		}
 	}
 	if len(d.metadata) > 0 {
@@ -376,9 +364,7 @@ func applyAppend(ctx context.Context, tx pgx.Tx, b *Batch, d *appendDelta) error
 		for i, m := range d.metadata {
 			r[i], a[i], h[i], k[i], v[i], bn[i], txs[i], li[i] = m.registry, m.agentID, m.keyHash, m.key, m.value, m.block, m.tx, m.log
 		}
-		if _, err := tx.Exec(ctx, qAppendMetadata, chain, r, a, h, k, v, bn, txs, li); err != nil {
-			return fmt.Errorf("append metadata: %w", err)
-		}
+		queue("metadata", qAppendMetadata, r, a, h, k, v, bn, txs, li)
 	}
 	if len(d.operators) > 0 {
 		n := len(d.operators)
@@ -387,16 +373,12 @@ func applyAppend(ctx context.Context, tx pgx.Tx, b *Batch, d *appendDelta) error
 		for i, op := range d.operators {
 			r[i], o[i], p[i], ap[i], bn[i], txs[i], li[i] = op.registry, op.owner, op.operator, op.approved, op.block, op.tx, op.log
 		}
-		if _, err := tx.Exec(ctx, qAppendOperators, chain, r, o, p, ap, bn, txs, li); err != nil {
-			return fmt.Errorf("append operators: %w", err)
-		}
+		queue("operators", qAppendOperators, r, o, p, ap, bn, txs, li)
 	}
 	// Derived (v1.0) indexes first: revocations name them.
 	if len(d.derived.pairs) > 0 {
 		r, a, c := columns3(d.derived.pairs)
-		if _, err := tx.Exec(ctx, qRecomputeDerivedIndexes, chain, r, a, c); err != nil {
-			return fmt.Errorf("append feedback indexes: %w", err)
-		}
+		queue("feedback indexes", qRecomputeDerivedIndexes, r, a, c)
 	}
 	if len(d.revocations) > 0 {
 		n := len(d.revocations)
@@ -405,15 +387,47 @@ func applyAppend(ctx context.Context, tx pgx.Tx, b *Batch, d *appendDelta) error
 		for i, rv := range d.revocations {
 			r[i], a[i], c[i], idx[i], bn[i], txs[i], li[i] = rv.registry, rv.agentID, rv.client, rv.index, rv.block, rv.tx, rv.log
 		}
-		if _, err := tx.Exec(ctx, qAppendRevocations, chain, r, a, c, idx, bn, txs, li); err != nil {
-			return fmt.Errorf("append revocations: %w", err)
-		}
+		queue("revocations", qAppendRevocations, r, a, c, idx, bn, txs, li)
 	}
 	if len(d.requests) > 0 {
 		r, h := columns2(d.requests)
-		if _, err := tx.Exec(ctx, qRecomputeValidations, chain, r, h); err != nil {
-			return fmt.Errorf("append validations: %w", err)
+		queue("validations", qRecomputeValidations, r, h)
+	}
+	return batch, names
+}
+
+// runAppend sends the statements of appendStatements and reads their results. Agents that the
+// new-agents statement hands back go through the full recompute.
+func runAppend(ctx context.Context, tx pgx.Tx, chainID uint64, batch *pgx.Batch, names []string) error {
+	if len(names) == 0 {
+		return nil
+	}
+	slow := newKeySet()
+	results := tx.SendBatch(ctx, batch)
+	for _, name := range names {
+		var err error
+		if name == "new agents" {
+			var rows pgx.Rows
+			if rows, err = results.Query(); err == nil {
+				var reg, id string
+				_, err = pgx.ForEachRow(rows, []any{&reg, &id}, func() error {
+					slow.agents[[2]string{reg, id}] = struct{}{}
+					return nil
+				})
+			}
+		} else {
+			_, err = results.Exec()
 		}
+		if err != nil {
+			results.Close()
+			return fmt.Errorf("append %s: %w", name, err)
+		}
+	}
+	if err := results.Close(); err != nil {
+		return fmt.Errorf("append: %w", err)
+	}
+	if len(slow.agents) > 0 {
+		return recompute(ctx, tx, chainID, &slow)
 	}
 	return nil
 }

@@ -105,6 +105,9 @@ func (p *Postgres) Replace(ctx context.Context, b *Batch) (Stats, error) {
 	}
 	start := time.Now()
 	var st Stats
+	// The append path's work in Go is done before the transaction, while PostgreSQL is free.
+	delta := fold(b)
+	statements, names := appendStatements(b, delta)
 	err := pgx.BeginFunc(ctx, p.pool, func(tx pgx.Tx) error {
 		if err := lockCursor(ctx, tx, b); err != nil {
 			return err
@@ -123,12 +126,11 @@ func (p *Postgres) Replace(ctx context.Context, b *Batch) (Stats, error) {
 			if st.Inserted, err = copyRows(ctx, tx, b, bin); err != nil {
 				return err
 			}
-			d := fold(b)
-			if err := applyAppend(ctx, tx, b, d); err != nil {
+			if err := runAppend(ctx, tx, b.ChainID, statements, names); err != nil {
 				return err
 			}
-			st.Touched = d.touched()
-			st.Agents = sortedIDs(d.agentIDs)
+			st.Touched = delta.touched()
+			st.Agents = sortedIDs(delta.agentIDs)
 		} else {
 			keys, err := oldKeys(ctx, tx, b.ChainID, b.From, b.To)
 			if err != nil {

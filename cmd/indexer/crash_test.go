@@ -57,8 +57,15 @@ func TestRun_SIGKILLDuringBackfill(t *testing.T) {
 	for kills < 20 {
 		cmd := exec.CommandContext(ctx, binary, args...)
 		cmd.Env = cleanEnv()
+		before := cursor()
 		require.NoError(t, cmd.Start())
-		time.Sleep(time.Duration(60+rng.IntN(200)) * time.Millisecond)
+		// Kill at a random moment after the process has committed at least one batch, so that
+		// every kill lands in a running backfill however fast the machine is.
+		deadline := time.Now().Add(time.Minute)
+		for cursor() == before && time.Now().Before(deadline) {
+			time.Sleep(2 * time.Millisecond)
+		}
+		time.Sleep(time.Duration(rng.IntN(40)) * time.Millisecond)
 		require.NoError(t, cmd.Process.Signal(syscall.SIGKILL))
 		_ = cmd.Wait()
 		kills++
@@ -69,7 +76,8 @@ func TestRun_SIGKILLDuringBackfill(t *testing.T) {
 	t.Logf("kills=%d (mid-backfill: %d), cursor after the kills: %d of %d", kills, midway, cursor(), head)
 	require.GreaterOrEqual(t, midway, 15, "most kills must land during the backfill")
 
-	// The last run finishes the backfill and is stopped cleanly.
+	// The last run finishes the backfill and is stopped cleanly once it has committed (its signal
+	// handler is installed by then).
 	cmd := exec.CommandContext(ctx, binary, args...)
 	cmd.Env = cleanEnv()
 	require.NoError(t, cmd.Start())

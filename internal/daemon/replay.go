@@ -27,18 +27,6 @@ type TableCount struct {
 	Rows  int64
 }
 
-// rangeTables are the tables a Replace empties by block range (the sink's list); the derived
-// tables (agents, metadata, operators) are recomputed from erc8004_events instead.
-var rangeTables = []string{
-	"erc8004_events",
-	"erc8004_reputation",
-	"erc8004_feedback_responses",
-	"erc8004_validations",
-	"erc8004_validation_responses",
-	"erc8004_agent_payments",
-	"erc8004_blocks",
-}
-
 // CountRange counts the rows of every range table of the chain in blocks [from, to] (to may be
 // sink.MaxBlock), plus the agents registered in the range (whose rows a rewind removes), for an
 // operator to see what a rewind or replay replaces. q is a pool, connection or transaction.
@@ -46,8 +34,8 @@ func CountRange(ctx context.Context, q interface {
 	QueryRow(context.Context, string, ...any) pgx.Row
 }, chainID, from, to uint64) ([]TableCount, error) {
 	to = min(to, sink.MaxBlock)
-	out := make([]TableCount, 0, len(rangeTables)+1)
-	for _, table := range rangeTables {
+	out := make([]TableCount, 0, len(sink.RangeTables())+1)
+	for _, table := range sink.RangeTables() {
 		var n int64
 		sql := `SELECT count(*) FROM ` + pgx.Identifier{table}.Sanitize() + ` WHERE chain_id = $1 AND block_number BETWEEN $2 AND $3`
 		if err := q.QueryRow(ctx, sql, int64(chainID), int64(from), int64(to)).Scan(&n); err != nil {

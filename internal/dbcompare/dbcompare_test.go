@@ -1,4 +1,4 @@
-package dbcompare
+package dbcompare_test
 
 import (
 	"context"
@@ -8,6 +8,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/erc8004-indexer/erc8004-indexer/internal/dbcompare"
 	"github.com/erc8004-indexer/erc8004-indexer/internal/testdb"
 )
 
@@ -41,13 +42,13 @@ func TestCompare(t *testing.T) {
 		INSERT INTO erc8004_blocks (chain_id, block_number, block_hash, parent_hash, block_time) VALUES (1, 12, '0x0c', '0x0b', now())`)
 	require.NoError(t, err)
 
-	snap, err := Snapshot(ctx, a)
+	snap, err := dbcompare.Snapshot(ctx, a)
 	require.NoError(t, err)
 	require.Equal(t, testdb.Snapshot(t, a), snap, "the same queries as testdb.Snapshot")
 	require.Len(t, snap["erc8004_events"], 2)
-	require.True(t, slices.IsSorted(Tables()))
+	require.True(t, slices.IsSorted(dbcompare.Tables()))
 
-	diffs, err := Compare(ctx, a, b, 0)
+	diffs, err := dbcompare.Compare(ctx, a, b, 0)
 	require.NoError(t, err)
 	require.Empty(t, diffs)
 
@@ -56,7 +57,7 @@ func TestCompare(t *testing.T) {
 		INSERT INTO erc8004_agents (chain_id, registry, agent_id, owner, created_block, created_tx, created_log_index,
 		    updated_block, updated_tx, updated_log_index) VALUES (1, '0xid', 8, '0xo', 10, '0xt1', 0, 10, '0xt1', 0)`)
 	require.NoError(t, err)
-	diffs, err = Compare(ctx, a, b, 0)
+	diffs, err = dbcompare.Compare(ctx, a, b, 0)
 	require.NoError(t, err)
 	var tables []string
 	for _, d := range diffs {
@@ -80,10 +81,10 @@ func TestCompare(t *testing.T) {
 			require.Empty(t, d.Got, "a missing row")
 		}
 	}
-	limited, err := Compare(ctx, a, b, 1)
+	limited, err := dbcompare.Compare(ctx, a, b, 1)
 	require.NoError(t, err)
 	require.Less(t, len(limited), len(diffs))
-	require.True(t, strings.HasPrefix(Diff("x", []string{"a"}, []string{"b"}, 0)[0].String(), "x row 0: want a, got b"))
-	_, err = Table(ctx, a, "pg_authid")
+	require.True(t, strings.HasPrefix(dbcompare.Diff("x", []string{"a"}, []string{"b"}, 0)[0].String(), "x row 0: want a, got b"))
+	_, err = dbcompare.Table(ctx, a, "pg_authid")
 	require.Error(t, err, "only the compared tables can be read")
 }

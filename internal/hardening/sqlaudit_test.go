@@ -98,7 +98,6 @@ var reviewed = map[string]string{
 	"internal/sink/append.go:appendStatements": "q is the parameter of the local queue closure; every call passes a package constant (qAppend*, qRecomputeDerivedIndexes); values are $n parameters",
 	"internal/sink/postgres.go:deleteRange":    "table ranges over rangeTables, a fixed list of table names in the same file; values are $n parameters",
 	"internal/sink/recompute.go:recompute":     "q is the argument of the local queue closure, which every caller passes a package constant (qRecompute*)",
-	"internal/testdb/snapshot.go:Snapshot":     "test helper: q is an entry of the fixed snapshotQueries map",
 	"internal/testpg/testpg.go:Exec":           "test helper: runs the statement its own test passes",
 	"migrations/migrations.go:apply":           "ident and table are pgx.Identifier{...}.Sanitize() of the configured schema (checked against ^[A-Za-z_][A-Za-z0-9_]{0,62}$ by config.Validate as well)",
 	"migrations/migrations.go:applyOne":        "ident and table are the sanitized identifiers passed by apply; m.SQL is an embedded migration file (go:embed), never input",

@@ -219,6 +219,9 @@ func deleteRange(ctx context.Context, tx pgx.Tx, chainID, from, to uint64) (int6
 	return total, nil
 }
 
+// RangeTables returns the tables that Replace empties by block range (a copy).
+func RangeTables() []string { return slices.Clone(rangeTables) }
+
 // rangeTables are the tables whose rows each come from one log (or one block) and are therefore
 // deleted by block range. Derived tables (agents, metadata, operators) are recomputed instead.
 var rangeTables = []string{

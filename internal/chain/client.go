@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"net/http"
 	"net/url"
 	"sync"
@@ -14,6 +13,8 @@ import (
 	"github.com/ethereum/go-ethereum/common/hexutil"
 	"github.com/ethereum/go-ethereum/rpc"
 	"go.uber.org/zap"
+
+	"github.com/erc8004-indexer/erc8004-indexer/internal/retry"
 )
 
 // endpointCooldown is how long an endpoint that failed with a transient error
@@ -181,26 +182,20 @@ func (c *Client) do(ctx context.Context, op string, co classifyOpts, fn func(ctx
 			ep.downUntil.Store(time.Now().Add(endpointCooldown).UnixNano())
 			next = c.failover(ep)
 			if next == ep || next == nil || next.isDown() {
-				delay = c.backoff(retries)
+				delay = retry.Backoff(retries, c.opts.RetryBase, c.opts.RetryMax)
 			}
 		case retryElsewhere:
 			elsewhere++
 			next = c.other(ep)
 			if next == ep {
-				delay = c.backoff(retries)
+				delay = retry.Backoff(retries, c.opts.RetryBase, c.opts.RetryMax)
 			}
 		case retryNow:
 		}
 		c.log.Debug("rpc call failed, retrying", zap.String(fieldOp, op), zap.String(fieldEndpoint, ep.name),
 			zap.Int(fieldAttempt, retries), zap.Duration(fieldDelay, delay), zap.Error(err))
-		if delay > 0 {
-			t := time.NewTimer(delay)
-			select {
-			case <-ctx.Done():
-				t.Stop()
-				return fmt.Errorf("%s: %w", op, ctx.Err())
-			case <-t.C:
-			}
+		if err := retry.Sleep(ctx, delay); err != nil {
+			return fmt.Errorf("%s: %w", op, err)
 		}
 		ep = next
 	}
@@ -321,17 +316,6 @@ func (c *Client) other(ep *endpoint) *endpoint {
 // isDown reports whether ep failed recently.
 func (ep *endpoint) isDown() bool {
 	return time.Now().UnixNano() < ep.downUntil.Load()
-}
-
-// backoff returns the delay before retry n (1-based): RetryBase doubled per
-// retry, capped at RetryMax, with jitter in [d/2, d].
-func (c *Client) backoff(n int) time.Duration {
-	d := c.opts.RetryBase
-	for i := 1; i < n && d < c.opts.RetryMax; i++ {
-		d *= 2
-	}
-	d = min(d, c.opts.RetryMax)
-	return d/2 + rand.N(d/2+1)
 }
 
 // setHead records an eth_blockNumber answer of ep for the lagging-node guard.

@@ -15,6 +15,7 @@ import (
 	"github.com/erc8004-indexer/erc8004-indexer/internal/devchain"
 	"github.com/erc8004-indexer/erc8004-indexer/internal/indexer"
 	"github.com/erc8004-indexer/erc8004-indexer/internal/publish"
+	"github.com/erc8004-indexer/erc8004-indexer/internal/retry"
 	"github.com/erc8004-indexer/erc8004-indexer/internal/sink"
 	"github.com/erc8004-indexer/erc8004-indexer/internal/verify"
 )
@@ -209,7 +210,7 @@ func drive(ctx context.Context, c *devchain.Chain, opts DevOptions, indexErr cha
 			return sum, fmt.Errorf("generate block %d: %w", i, err)
 		}
 		if opts.Blocks == 0 {
-			if err := sleepCtx(ctx, opts.BlockInterval); err != nil {
+			if err := retry.Sleep(ctx, opts.BlockInterval); err != nil {
 				return sum, err
 			}
 		}
@@ -237,16 +238,5 @@ func waitCaughtUp(ctx context.Context, db *sink.Postgres, c *devchain.Chain, tim
 			return ctx.Err()
 		case <-time.After(50 * time.Millisecond):
 		}
-	}
-}
-
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
 	}
 }

@@ -6,7 +6,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"time"
 
 	"github.com/ethereum/go-ethereum/common"
@@ -15,6 +14,7 @@ import (
 
 	"github.com/erc8004-indexer/erc8004-indexer/internal/chain"
 	"github.com/erc8004-indexer/erc8004-indexer/internal/erc8004"
+	"github.com/erc8004-indexer/erc8004-indexer/internal/retry"
 	"github.com/erc8004-indexer/erc8004-indexer/internal/sink"
 )
 
@@ -130,10 +130,10 @@ func (ix *Indexer) Run(ctx context.Context, wake <-chan uint64) error {
 			return err
 		default:
 			failures++
-			delay := backoff(failures, ix.cfg.MaxBackoff)
+			delay := retry.Backoff(failures, 200*time.Millisecond, ix.cfg.MaxBackoff)
 			ix.log.Warn("batch failed", zap.Uint64(fieldChainID, ix.cfg.ChainID), zap.Error(err),
 				zap.Int("failures", failures), zap.Duration("retry_in", delay))
-			if err := sleep(ctx, delay); err != nil {
+			if err := retry.Sleep(ctx, delay); err != nil {
 				return err
 			}
 			continue
@@ -353,24 +353,6 @@ func fetchHeaders(ctx context.Context, get func(context.Context, []uint64) ([]ch
 		}
 	}
 	return out, nil
-}
-
-// backoff returns an exponential delay with jitter: 200ms, 400ms, ... capped at limit.
-func backoff(failures int, limit time.Duration) time.Duration {
-	d := 200 * time.Millisecond << min(failures-1, 8)
-	d = min(d, limit)
-	return d/2 + rand.N(d/2+1)
-}
-
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
 }
 
 const fieldChainID = "chain_id"

@@ -14,7 +14,6 @@ package publish
 
 import (
 	"context"
-	"math/rand/v2"
 	"slices"
 	"sync"
 	"time"
@@ -24,6 +23,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/erc8004-indexer/erc8004-indexer/internal/indexer"
+	"github.com/erc8004-indexer/erc8004-indexer/internal/retry"
 )
 
 // Options configures a Publisher.
@@ -271,7 +271,7 @@ func (p *Publisher) Run(ctx context.Context) error {
 				p.log.Warn("valkey publication failed", zap.Uint64(fieldChainID, p.opts.ChainID), zap.Error(err),
 					zap.Int("failures", failures), zap.Duration("down_for", now.Sub(downSince)))
 			}
-			if err := sleep(ctx, backoff(failures, p.opts.MaxBackoff)); err != nil {
+			if err := retry.Sleep(ctx, retry.Backoff(failures, 50*time.Millisecond, p.opts.MaxBackoff)); err != nil {
 				return err
 			}
 			continue
@@ -341,23 +341,6 @@ func (p *Publisher) closeClient() {
 func (p *Publisher) Close() error {
 	p.closeClient()
 	return nil
-}
-
-// backoff returns an exponential delay with jitter: 50ms, 100ms, ... capped at limit.
-func backoff(failures int, limit time.Duration) time.Duration {
-	d := min(50*time.Millisecond<<min(failures-1, 10), limit)
-	return d/2 + rand.N(d/2+1)
-}
-
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
 }
 
 const fieldChainID = "chain_id"

@@ -91,7 +91,7 @@ func TestRun_SIGKILLDuringBackfill(t *testing.T) {
 
 	// An uninterrupted index of the same chain.
 	spec := daemon.ChainSpec{ChainID: c.ChainID(), RPCURLs: []string{c.HTTPURL()}, FinalityDepth: 64,
-		Registries: verify.Registries{Identity: regs.Identity, Reputation: regs.Reputation, Validation: regs.Validation}}
+		Registries: daemon.DevRegistries(regs)}
 	client, err := spec.Dial(ctx, log)
 	require.NoError(t, err)
 	defer client.Close()

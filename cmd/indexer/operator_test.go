@@ -22,7 +22,6 @@ import (
 	"github.com/erc8004-indexer/erc8004-indexer/internal/sink"
 	"github.com/erc8004-indexer/erc8004-indexer/internal/testdb"
 	"github.com/erc8004-indexer/erc8004-indexer/internal/testpg"
-	"github.com/erc8004-indexer/erc8004-indexer/internal/verify"
 )
 
 // devFixture is a dev chain with traffic, served over HTTP.
@@ -48,7 +47,7 @@ func newDevFixture(t *testing.T, ctx context.Context, seed int64, blocks int) *d
 		chain: c,
 		spec: daemon.ChainSpec{Name: "dev", ChainID: c.ChainID(), RPCURLs: []string{c.HTTPURL()}, FinalityDepth: 64,
 			UseFinalizedTag: true,
-			Registries:      verify.Registries{Identity: regs.Identity, Reputation: regs.Reputation, Validation: regs.Validation}},
+			Registries:      daemon.DevRegistries(regs)},
 		args: []string{"--chain-id", fmt.Sprint(c.ChainID()), "--identity-registry", regs.Identity.Hex(),
 			"--reputation-registry", regs.Reputation.Hex(), "--validation-registry", regs.Validation.Hex(),
 			"--rpc-url", c.HTTPURL()},

@@ -18,7 +18,6 @@ import (
 	"github.com/erc8004-indexer/erc8004-indexer/internal/sink"
 	"github.com/erc8004-indexer/erc8004-indexer/internal/testdb"
 	"github.com/erc8004-indexer/erc8004-indexer/internal/testpg"
-	"github.com/erc8004-indexer/erc8004-indexer/internal/verify"
 	"github.com/erc8004-indexer/erc8004-indexer/migrations"
 )
 
@@ -45,7 +44,7 @@ func TestReadReplica(t *testing.T) {
 	gen := devchain.NewGenerator(c, devchain.GenOptions{Seed: 31})
 	regs := c.Registries()
 	spec := daemon.ChainSpec{ChainID: c.ChainID(), RPCURLs: []string{c.HTTPURL()}, FinalityDepth: 64,
-		Registries: verify.Registries{Identity: regs.Identity, Reputation: regs.Reputation, Validation: regs.Validation}}
+		Registries: daemon.DevRegistries(regs)}
 	client, err := spec.Dial(ctx, log)
 	require.NoError(t, err)
 	defer client.Close()

@@ -102,7 +102,7 @@ func newShutdownRig(t *testing.T, ctx context.Context, seed int64, blocks int) *
 	r := &shutdownRig{ctx: ctx, log: log, chain: c, gen: gen}
 	r.pool, r.schema, r.dsn = testdb.NewWithSchema(t)
 	r.spec = daemon.ChainSpec{ChainID: c.ChainID(), RPCURLs: []string{c.HTTPURL()}, FinalityDepth: 64,
-		Registries: verify.Registries{Identity: regs.Identity, Reputation: regs.Reputation, Validation: regs.Validation}}
+		Registries: daemon.DevRegistries(regs)}
 	return r
 }
 

@@ -189,7 +189,7 @@ func TestIndexer_MisbehavingRPC(t *testing.T) {
 	spec := ChainSpec{
 		ChainID:        c.ChainID(),
 		RPCURLs:        []string{srv.URL},
-		Registries:     verify.Registries{Identity: regs.Identity, Reputation: regs.Reputation, Validation: regs.Validation},
+		Registries:     DevRegistries(regs),
 		FinalityDepth:  64,
 		PollInterval:   50 * time.Millisecond,
 		RequestTimeout: time.Second,

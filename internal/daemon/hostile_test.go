@@ -111,7 +111,7 @@ func TestIndexer_HostileTransactions(t *testing.T) {
 	send(validator, regs.Validation, validation.PackValidationResponse(hash("q"), 100, vRespURI, hash("v"), vTag))
 
 	spec := ChainSpec{ChainID: c.ChainID(), RPCURLs: []string{c.HTTPURL()}, FinalityDepth: 64,
-		Registries: verify.Registries{Identity: regs.Identity, Reputation: regs.Reputation, Validation: regs.Validation}}
+		Registries: DevRegistries(regs)}
 	rpc, err := spec.Dial(ctx, log)
 	require.NoError(t, err)
 	defer rpc.Close()

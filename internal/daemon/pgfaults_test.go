@@ -120,7 +120,7 @@ func TestIndexer_PostgresFaults(t *testing.T) {
 	spec := ChainSpec{
 		ChainID:       c.ChainID(),
 		RPCURLs:       []string{c.HTTPURL()},
-		Registries:    verify.Registries{Identity: regs.Identity, Reputation: regs.Reputation, Validation: regs.Validation},
+		Registries:    DevRegistries(regs),
 		FinalityDepth: 64,
 		PollInterval:  50 * time.Millisecond,
 		LiveSpan:      4,

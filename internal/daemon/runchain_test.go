@@ -15,7 +15,6 @@ import (
 	"github.com/erc8004-indexer/erc8004-indexer/internal/metrics"
 	"github.com/erc8004-indexer/erc8004-indexer/internal/sink"
 	"github.com/erc8004-indexer/erc8004-indexer/internal/testdb"
-	"github.com/erc8004-indexer/erc8004-indexer/internal/verify"
 )
 
 // TestRunChain_LockLost ends the session that holds the chain's lock (what PostgreSQL does when
@@ -39,7 +38,7 @@ func TestRunChain_LockLost(t *testing.T) {
 	m := metrics.New()
 	spec := ChainSpec{Name: "dev", ChainID: c.ChainID(), RPCURLs: []string{c.HTTPURL()}, FinalityDepth: 64,
 		UseFinalizedTag: true, FindStart: true, BackfillSpan: 1, PollInterval: 50 * time.Millisecond,
-		Registries: verify.Registries{Identity: regs.Identity, Reputation: regs.Reputation, Validation: regs.Validation},
+		Registries: DevRegistries(regs),
 		Metrics:    m.Chain("dev", c.ChainID())}
 
 	rctx, stop := context.WithCancel(ctx)

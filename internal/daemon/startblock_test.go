@@ -31,7 +31,7 @@ func TestFindStartBlock(t *testing.T) {
 	regs := c.Registries()
 	require.NotZero(t, regs.DeployBlock)
 	spec := ChainSpec{Name: "dev", ChainID: c.ChainID(), RPCURLs: []string{c.HTTPURL()},
-		Registries: verify.Registries{Identity: regs.Identity, Reputation: regs.Reputation, Validation: regs.Validation}}
+		Registries: DevRegistries(regs)}
 	client, err := spec.Dial(ctx, log)
 	require.NoError(t, err)
 	defer client.Close()

@@ -19,7 +19,6 @@ import (
 	"github.com/erc8004-indexer/erc8004-indexer/internal/publish"
 	"github.com/erc8004-indexer/erc8004-indexer/internal/sink"
 	"github.com/erc8004-indexer/erc8004-indexer/internal/testdb"
-	"github.com/erc8004-indexer/erc8004-indexer/internal/verify"
 )
 
 // devPipeline is a dev chain followed by the indexer (over WebSocket heads) and the publisher,
@@ -49,7 +48,7 @@ func startPipeline(t testing.TB, ctx context.Context, valkey *redis.Options, pre
 		Name:          "dev",
 		ChainID:       c.ChainID(),
 		RPCURLs:       []string{c.WSURL()},
-		Registries:    verify.Registries{Identity: regs.Identity, Reputation: regs.Reputation, Validation: regs.Validation},
+		Registries:    daemon.DevRegistries(regs),
 		FinalityDepth: 64,
 		PollInterval:  100 * time.Millisecond,
 	}

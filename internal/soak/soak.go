@@ -294,7 +294,7 @@ func newSoaker(ctx context.Context, pool *pgxpool.Pool, o Options, base Report) 
 			Name:          "soak",
 			ChainID:       c.ChainID(),
 			RPCURLs:       []string{c.WSURL()},
-			Registries:    verify.Registries{Identity: regs.Identity, Reputation: regs.Reputation, Validation: regs.Validation},
+			Registries:    daemon.DevRegistries(regs),
 			FinalityDepth: o.FinalityDepth,
 			PollInterval:  20 * time.Millisecond,
 			MaxBackoff:    200 * time.Millisecond,

@@ -30,7 +30,7 @@ func TestVerifier_FindsEveryKindOfCorruption(t *testing.T) {
 	}
 	regs := c.Registries()
 	spec := daemon.ChainSpec{ChainID: c.ChainID(), RPCURLs: []string{c.HTTPURL()}, FinalityDepth: 64,
-		Registries: verify.Registries{Identity: regs.Identity, Reputation: regs.Reputation, Validation: regs.Validation}}
+		Registries: daemon.DevRegistries(regs)}
 	client, err := spec.Dial(ctx, zap.NewNop())
 	require.NoError(t, err)
 	defer client.Close()

@@ -25,7 +25,6 @@ var (
 	identityABI   = contracts.NewIdentityRegistry()
 	reputationABI = contracts.NewReputationRegistry()
 	validationABI = contracts.NewValidationRegistry()
-	walletABI     = contracts.NewERC1271Wallet()
 )
 
 // writeFunctionsBySelector maps, per registry, the selector of every state-changing function

@@ -98,13 +98,16 @@ func TestReadReplica(t *testing.T) {
 	res := runIndexer(t, nil, "status", "--json", "--database-url", replica.URL("analyst"), "--rpc-url", c.HTTPURL())
 	require.Zero(t, res.code, "status on the standby: %s", res.stderr)
 	var rows []struct {
-		ChainID uint64  `json:"chain_id"`
-		Indexed bool    `json:"indexed"`
-		Cursor  *uint64 `json:"cursor"`
-		Locked  string  `json:"locked"`
-		Head    *uint64 `json:"head"`
-		Lag     *uint64 `json:"lag"`
-		RPCErr  string  `json:"rpc_error"`
+		ChainID uint64   `json:"chain_id"`
+		Indexed bool     `json:"indexed"`
+		Cursor  *uint64  `json:"cursor"`
+		Locked  string   `json:"locked"`
+		Head    *uint64  `json:"head"`
+		Lag     *uint64  `json:"lag"`
+		RPCErr  string   `json:"rpc_error"`
+		Replica bool     `json:"replica"`
+		LagS    *float64 `json:"replica_lag_seconds"`
+		Behind  *int64   `json:"replica_behind_bytes"`
 	}
 	require.NoError(t, json.Unmarshal([]byte(res.stdout), &rows), res.stdout)
 	require.Len(t, rows, 1)
@@ -118,6 +121,27 @@ func TestReadReplica(t *testing.T) {
 	require.Empty(t, st.RPCErr)
 	require.Equal(t, c.Head(), *st.Head)
 	require.Equal(t, c.Head()-primaryCursor, *st.Lag)
+	require.True(t, st.Replica)
+	require.NotNil(t, st.LagS, "status reports the standby's replay lag")
+	require.NotNil(t, st.Behind)
+	require.GreaterOrEqual(t, *st.LagS, 0.0)
+	require.Less(t, *st.LagS, 60.0, "the standby had replayed everything a moment ago")
+	require.GreaterOrEqual(t, *st.Behind, int64(0))
+
+	// The table output names the replica and its lag.
+	res = runIndexer(t, nil, "status", "--database-url", replica.URL("analyst"))
+	require.Zero(t, res.code, "status on the standby: %s", res.stderr)
+	require.Regexp(t, `(?m)^replica: replay lag [0-9.]+m?s, [0-9]+ WAL bytes received but not replayed$`, res.stdout)
+
+	// On the primary the replica fields are empty.
+	res = runIndexer(t, nil, "status", "--json", "--database-url", primary.URL("analyst"))
+	require.Zero(t, res.code, "status on the primary: %s", res.stderr)
+	rows = nil
+	require.NoError(t, json.Unmarshal([]byte(res.stdout), &rows), res.stdout)
+	require.Len(t, rows, 1)
+	require.False(t, rows[0].Replica)
+	require.Nil(t, rows[0].LagS)
+	require.NotContains(t, runIndexer(t, nil, "status", "--database-url", primary.URL("analyst")).stdout, "replica:")
 
 	// The lag, as the analyst can see it on the standby, and as the primary reports it.
 	var inRecovery bool

@@ -37,7 +37,9 @@ RPC endpoints (--rpc-url: each endpoint is matched to its chain by eth_chainId; 
 
 Read-only: it applies no migration and reads in a READ ONLY transaction, so it works on a streaming
 replica and as a role with only SELECT (erc8004_reader). On a replica the lock column is "-": the
-primary's locks are not visible there.
+primary's locks are not visible there; instead the replica's replay lag is reported (0 when it
+has replayed all the WAL it received, else the age of the last replayed transaction) with the WAL
+bytes received but not yet replayed.
 
 Examples:
   indexer status --database-url postgres://analyst@replica/erc8004
@@ -91,7 +93,29 @@ type chainStatus struct {
 	RemoteFinalized *uint64 `json:"remote_finalized"`
 	Lag             *uint64 `json:"lag"`
 	RPCError        string  `json:"rpc_error,omitempty"`
+	// Replica is true when the database read is a standby in recovery. ReplicaLagSeconds is how
+	// far its replay is behind: 0 when it has replayed all the WAL it received, else the age of
+	// the last transaction it replayed. ReplicaBehindBytes is the WAL received but not yet
+	// replayed. Both are null on a primary.
+	Replica            bool     `json:"replica"`
+	ReplicaLagSeconds  *float64 `json:"replica_lag_seconds"`
+	ReplicaBehindBytes *int64   `json:"replica_behind_bytes"`
 }
+
+// replicaLag is a standby's replay lag, as any role can read it.
+type replicaLag struct {
+	seconds *float64
+	bytes   *int64
+}
+
+// replicaLagQuery reads a standby's replay lag. A standby that has replayed all it received is
+// caught up (0 s) however long ago the primary last wrote; otherwise the lag is the age of the
+// last replayed transaction. pg_last_wal_receive_lsn is null on a standby fed by restore_command
+// only: then the age alone is reported.
+const replicaLagQuery = `SELECT
+	CASE WHEN pg_last_wal_receive_lsn() IS NOT NULL AND pg_last_wal_receive_lsn() <= pg_last_wal_replay_lsn() THEN 0
+		ELSE EXTRACT(EPOCH FROM now() - pg_last_xact_replay_timestamp())::float8 END,
+	pg_wal_lsn_diff(pg_last_wal_receive_lsn(), pg_last_wal_replay_lsn())::bigint`
 
 func status(ctx context.Context, cfg *config.Config) ([]chainStatus, error) {
 	want, err := wantedChains(cfg)
@@ -172,6 +196,17 @@ func readStatus(ctx context.Context, pool *pgxpool.Pool, schema string, want []u
 		return nil, fmt.Errorf("check recovery: %w", err)
 	}
 
+	var lag replicaLag
+	if replica {
+		if err := tx.QueryRow(ctx, replicaLagQuery).Scan(&lag.seconds, &lag.bytes); err != nil {
+			return nil, fmt.Errorf("read replica lag: %w", err)
+		}
+		if lag.bytes != nil && *lag.bytes < 0 {
+			zero := int64(0)
+			lag.bytes = &zero
+		}
+	}
+
 	byID := map[uint64]*chainStatus{}
 	var out []chainStatus
 	add := func(id uint64) *chainStatus {
@@ -179,7 +214,8 @@ func readStatus(ctx context.Context, pool *pgxpool.Pool, schema string, want []u
 		if info, ok := config.LookupChain(name); ok {
 			name = info.Name
 		}
-		out = append(out, chainStatus{Chain: name, ChainID: id, Locked: "-"})
+		out = append(out, chainStatus{Chain: name, ChainID: id, Locked: "-", Replica: replica,
+			ReplicaLagSeconds: lag.seconds, ReplicaBehindBytes: lag.bytes})
 		return &out[len(out)-1]
 	}
 	for _, c := range cursors {
@@ -303,5 +339,21 @@ func printStatus(w io.Writer, rows []chainStatus, now time.Time) {
 	}
 	if len(rows) == 0 {
 		fmt.Fprintln(w, "no chain is indexed yet")
+		return
 	}
+	if r := rows[0]; r.Replica {
+		fmt.Fprintf(w, "replica: %s\n", describeReplicaLag(r.ReplicaLagSeconds, r.ReplicaBehindBytes))
+	}
+}
+
+// describeReplicaLag renders a standby's replay lag for the table output.
+func describeReplicaLag(seconds *float64, bytes *int64) string {
+	if seconds == nil {
+		return "replay lag unknown (no transaction replayed yet)"
+	}
+	s := fmt.Sprintf("replay lag %s", time.Duration(*seconds*float64(time.Second)).Round(time.Millisecond))
+	if bytes != nil {
+		s += fmt.Sprintf(", %d WAL bytes received but not replayed", *bytes)
+	}
+	return s
 }

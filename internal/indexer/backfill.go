@@ -2,6 +2,7 @@ package indexer
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"sync"
@@ -32,7 +33,10 @@ const (
 	chunkLogs = 2_500
 	// batchLogs is the number of logs a batch aims at. Larger batches spread the fixed cost of
 	// a transaction (about ten statements) over more rows; smaller ones hold less memory.
-	batchLogs = 8_000
+	batchLogs = 5_000
+	// maxInFlight is how many batches may be staged or committing at once, each on its own
+	// connection: two let one batch copy its rows while the one before it completes.
+	maxInFlight = 2
 )
 
 // spanner is implemented by a Logs whose request span adapts to the provider's limits
@@ -128,16 +132,65 @@ func (ix *Indexer) backfill(ctx context.Context, expect *sink.Block, from, end, 
 	progressed := false
 	var pending []chunk
 	pendingLogs := 0
+	// Batches committing in the background, oldest first. Each one stages its bulk rows on its
+	// own connection as soon as it is made (sink.Stage), so that up to maxInFlight batches copy
+	// their rows at once, and commits when the one before it has committed.
+	var inFlight []*flight
+	settle := func() error { // waits for the oldest batch in flight
+		f := inFlight[0]
+		inFlight = inFlight[1:]
+		<-f.done
+		if f.err == nil {
+			progressed = true
+		}
+		return f.err
+	}
+	settleAll := func() error {
+		var first error
+		for len(inFlight) > 0 {
+			if err := settle(); err != nil && first == nil {
+				first = err
+			}
+		}
+		return first
+	}
+	defer func() { _ = settleAll() }()
 	commit := func() (bool, error) {
 		if len(pending) == 0 {
 			return false, nil
 		}
-		cursor, rolledBack, err := ix.commitChunks(ctx, pending, expect, finalized, prevFinalized)
+		cs := pending
 		pending, pendingLogs = nil, 0
-		if err != nil || rolledBack {
-			return rolledBack, err
+		batch, err := ix.batchOf(cs, expect, finalized, prevFinalized)
+		if err != nil {
+			if serr := settleAll(); serr != nil {
+				return false, serr
+			}
+			if !errors.Is(err, errFork) {
+				return false, err
+			}
+			// The chain changed below the batch: roll back what is committed above the fork.
+			_, err := ix.rollback(ctx, expect, finalized)
+			return err == nil, err
 		}
-		expect, prevFinalized, progressed = cursor, finalized, true
+		if len(inFlight) == maxInFlight {
+			if err := settle(); err != nil {
+				return false, errors.Join(err, settleAll())
+			}
+		}
+		var prev *flight
+		if len(inFlight) > 0 {
+			prev = inFlight[len(inFlight)-1]
+		}
+		f := &flight{done: make(chan struct{})}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer close(f.done)
+			f.err = ix.stageAndCommit(ctx, batch, prev)
+		}()
+		inFlight = append(inFlight, f)
+		expect, prevFinalized = batch.Cursor, finalized
 		return false, nil
 	}
 	for fut := range queue {
@@ -167,6 +220,9 @@ func (ix *Indexer) backfill(ctx context.Context, expect *sink.Block, from, end, 
 			if _, err := commit(); err != nil {
 				return progressed, err
 			}
+			if err := settleAll(); err != nil {
+				return progressed, err
+			}
 			return progressed, c.err
 		}
 		if len(pending) > 0 && c.to-pending[0].from+1 > ix.cfg.BackfillSpan {
@@ -185,7 +241,36 @@ func (ix *Indexer) backfill(ctx context.Context, expect *sink.Block, from, end, 
 	if rolledBack, err := commit(); err != nil || rolledBack {
 		return progressed || rolledBack, err
 	}
+	if err := settleAll(); err != nil {
+		return progressed, err
+	}
 	return progressed, ctx.Err()
+}
+
+// flight is a batch committing in the background; err is set when done is closed.
+type flight struct {
+	done chan struct{}
+	err  error
+}
+
+// stageAndCommit stages batch (sink.Stage: its bulk rows, concurrently with the batches before
+// it), waits until prev (the batch before it, if still in flight) has committed, and commits
+// it. If prev failed, batch is rolled back and prev's error is returned.
+func (ix *Indexer) stageAndCommit(ctx context.Context, batch *sink.Batch, prev *flight) error {
+	staged, err := ix.db.Stage(ctx, batch)
+	if prev != nil {
+		<-prev.done
+		if prev.err != nil {
+			if staged != nil {
+				staged.Abort(ctx)
+			}
+			return prev.err
+		}
+	}
+	if err != nil {
+		return err
+	}
+	return ix.commitBatch(ctx, batch, staged)
 }
 
 // fetchChunk gets the logs of [from, to] and the headers of its first and last block and of
@@ -222,15 +307,17 @@ func (ix *Indexer) fetchChunk(ctx context.Context, from, to uint64) chunk {
 	return c
 }
 
-// commitChunks commits consecutive chunks as one batch on top of expect. It returns the new
-// cursor, or rolledBack when the first header does not follow expect (a reorg: everything
-// above the fork point was rolled back instead).
-func (ix *Indexer) commitChunks(ctx context.Context, cs []chunk, expect *sink.Block, finalized, prevFinalized uint64) (*sink.Block, bool, error) {
+// errFork is returned by batchOf when the first header of the chunks does not follow the
+// expected cursor: the chain reorganised below them.
+var errFork = errors.New("chunks do not follow the cursor")
+
+// batchOf makes one batch of consecutive chunks on top of expect, checking that every chunk
+// links to the one before it.
+func (ix *Indexer) batchOf(cs []chunk, expect *sink.Block, finalized, prevFinalized uint64) (*sink.Batch, error) {
 	first, last := &cs[0], &cs[len(cs)-1]
 	from, to := first.from, last.to
 	if expect != nil && first.headers[from].ParentHash != expect.Hash {
-		_, err := ix.rollback(ctx, expect, finalized)
-		return nil, err == nil, err
+		return nil, errFork
 	}
 	total := 0
 	for i := range cs {
@@ -238,7 +325,7 @@ func (ix *Indexer) commitChunks(ctx context.Context, cs []chunk, expect *sink.Bl
 		if i > 0 {
 			prev := cs[i-1].headers[cs[i-1].to]
 			if h := cs[i].headers[cs[i].from]; h.ParentHash != prev.Hash {
-				return nil, false, fmt.Errorf("%w: header %d does not link to %d (reorg below the finalized block?)",
+				return nil, fmt.Errorf("%w: header %d does not link to %d (reorg below the finalized block?)",
 					chain.ErrInconsistent, h.Number, prev.Number)
 			}
 		}
@@ -260,16 +347,27 @@ func (ix *Indexer) commitChunks(ctx context.Context, cs []chunk, expect *sink.Bl
 	if finalized > prevFinalized {
 		batch.PruneFrom, batch.PruneBelow = prevFinalized, min(finalized, from)
 	}
-	st, err := ix.db.Replace(ctx, batch)
-	if err != nil {
-		return nil, false, err
+	return batch, nil
+}
+
+// commitBatch commits a batch, staged or not (Replace), and announces it.
+func (ix *Indexer) commitBatch(ctx context.Context, batch *sink.Batch, staged *sink.Staged) error {
+	var st sink.Stats
+	var err error
+	if staged != nil {
+		st, err = staged.Commit(ctx)
+	} else {
+		st, err = ix.db.Replace(ctx, batch)
 	}
-	ix.log.Info("batch committed", zap.Uint64(fieldChainID, ix.cfg.ChainID), zap.Uint64("from", from),
-		zap.Uint64("to", to), zap.Int("logs", total), zap.Int64("rows", st.Inserted),
+	if err != nil {
+		return err
+	}
+	ix.log.Info("batch committed", zap.Uint64(fieldChainID, ix.cfg.ChainID), zap.Uint64("from", batch.From),
+		zap.Uint64("to", batch.To), zap.Int("logs", len(batch.Logs)), zap.Int64("rows", st.Inserted),
 		zap.Int("keys", st.Touched), zap.Bool("backfill", true), zap.Duration("elapsed", st.Elapsed))
-	ix.notify(Update{ChainID: ix.cfg.ChainID, From: from, To: to, Head: *batch.Cursor, Finalized: finalized,
-		Logs: batch.Logs, Stats: st})
-	return batch.Cursor, false, nil
+	ix.notify(Update{ChainID: ix.cfg.ChainID, From: batch.From, To: batch.To, Head: *batch.Cursor,
+		Finalized: batch.Finalized, Logs: batch.Logs, Stats: st})
+	return nil
 }
 
 // hasLogs reports whether logs (sorted by block) has a log of block n.

@@ -76,12 +76,12 @@ func (b *Batch) check() error {
 	return nil
 }
 
-// copyRows inserts the batch's per-log rows with COPY: every log into erc8004_events, and the
-// logs that are one row of a projection table (feedback, feedback responses, validation requests
-// and responses) into that table too. The range was emptied before (or is provably empty), so
+// copyRows inserts the batch's per-log rows into the COPY tables of the set tables: every log
+// into erc8004_events, and the logs that are one row of a projection table (feedback, feedback
+// responses, validation requests and responses) into that table too. The range was emptied before (or is provably empty), so
 // plain inserts cannot conflict. Rows are encoded one at a time from the logs while PostgreSQL
 // ingests the previous ones, so no copy of the batch is held in memory.
-func copyRows(ctx context.Context, tx pgx.Tx, b *Batch, binary bool) (int64, error) {
+func copyRows(ctx context.Context, tx pgx.Tx, b *Batch, binary bool, tables tableSet) (int64, error) {
 	var counts [tableCount]int
 	for i := range b.Logs {
 		counts[tableEvents]++
@@ -91,7 +91,7 @@ func copyRows(ctx context.Context, tx pgx.Tx, b *Batch, binary bool) (int64, err
 	}
 	var total int64
 	for t := range tableCount {
-		if counts[t] == 0 {
+		if counts[t] == 0 || !tables.has(t) {
 			continue
 		}
 		var n int64
@@ -118,6 +118,19 @@ const (
 	tableRequests
 	tableValidationResponses
 	tableCount
+)
+
+// tableSet is a set of the COPY tables, one bit per table.
+type tableSet uint8
+
+func (s tableSet) has(t int) bool { return s&(1<<t) != 0 }
+
+const (
+	allTables tableSet = 1<<tableCount - 1
+	// blockKeyedTables are the COPY tables whose unique keys all contain the block number: rows
+	// of disjoint block ranges never collide there, so concurrent transactions writing them never
+	// wait for each other (see Stage). erc8004_validations is keyed by the request hash.
+	blockKeyedTables = allTables &^ (1 << tableRequests)
 )
 
 var copyTables = [tableCount]struct {

@@ -59,7 +59,7 @@ func TestCopyBinary_EqualsGenericCopy(t *testing.T) {
 			ok, err := copyTypesMatch(ctx, tx)
 			require.NoError(t, err)
 			require.True(t, ok, "the migrated schema has the encoder's column types")
-			if _, err := copyRows(ctx, tx, b, binary); err != nil {
+			if _, err := copyRows(ctx, tx, b, binary, allTables); err != nil {
 				return err
 			}
 			return storeBlocks(ctx, tx, b, binary)

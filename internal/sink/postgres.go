@@ -98,67 +98,60 @@ func (p *Postgres) Blocks(ctx context.Context, chainID, from, to uint64) ([]Bloc
 
 // Replace atomically replaces everything indexed in b's block range with b's contents. See the
 // package documentation. A range with nothing stored at or above its start (forward indexing)
-// takes the append path: no reads or deletes of old rows, derived state folded from the batch.
+// takes the append path (Stage and Commit): no reads or deletes of old rows, derived state
+// folded from the batch.
 func (p *Postgres) Replace(ctx context.Context, b *Batch) (Stats, error) {
-	if err := b.check(); err != nil {
+	s, err := p.Stage(ctx, b)
+	if err != nil {
 		return Stats{}, err
+	}
+	if s != nil {
+		return s.Commit(ctx)
 	}
 	start := time.Now()
 	var st Stats
-	// The append path's work in Go is done before the transaction, while PostgreSQL is free.
-	delta := fold(b)
-	statements, names := appendStatements(b, delta)
-	err := pgx.BeginFunc(ctx, p.pool, func(tx pgx.Tx) error {
+	err = pgx.BeginFunc(ctx, p.pool, func(tx pgx.Tx) error {
 		if err := lockCursor(ctx, tx, b); err != nil {
-			return err
-		}
-		appendOnly, err := appendable(ctx, tx, b.ChainID, b.From)
-		if err != nil {
 			return err
 		}
 		bin, err := p.bin.usable(ctx, tx)
 		if err != nil {
 			return err
 		}
-		if appendOnly {
-			// Nothing stored at or above From: no old rows to read or delete, and the derived
-			// state is the stored state folded with the batch (append.go).
-			if st.Inserted, err = copyRows(ctx, tx, b, bin); err != nil {
-				return err
-			}
-			if err := runAppend(ctx, tx, b.ChainID, statements, names); err != nil {
-				return err
-			}
-			st.Touched = delta.touched()
-			st.Agents = sortedIDs(delta.agentIDs)
-		} else {
-			keys, err := oldKeys(ctx, tx, b.ChainID, b.From, b.To)
-			if err != nil {
-				return err
-			}
-			if st.Deleted, err = deleteRange(ctx, tx, b.ChainID, b.From, b.To); err != nil {
-				return err
-			}
-			if st.Inserted, err = copyRows(ctx, tx, b, bin); err != nil {
-				return err
-			}
-			keys.addLogs(b)
-			if err := recompute(ctx, tx, b.ChainID, &keys); err != nil {
-				return err
-			}
-			st.Touched = keys.size()
-			st.Agents = sortedIDs(keys.agentIDs)
+		keys, err := oldKeys(ctx, tx, b.ChainID, b.From, b.To)
+		if err != nil {
+			return err
 		}
+		if st.Deleted, err = deleteRange(ctx, tx, b.ChainID, b.From, b.To); err != nil {
+			return err
+		}
+		if st.Inserted, err = copyRows(ctx, tx, b, bin, allTables); err != nil {
+			return err
+		}
+		keys.addLogs(b)
+		if err := recompute(ctx, tx, b.ChainID, &keys); err != nil {
+			return err
+		}
+		st.Touched = keys.size()
+		st.Agents = sortedIDs(keys.agentIDs)
 		if err := storeBlocks(ctx, tx, b, bin); err != nil {
+			return err
+		}
+		if err := pruneBlocks(ctx, tx, b); err != nil {
 			return err
 		}
 		return storeCursor(ctx, tx, b)
 	})
 	if err != nil {
-		return Stats{}, fmt.Errorf("replace blocks %d-%d of chain %d: %w", b.From, clampBlock(b.To), b.ChainID, interpretError(err))
+		return Stats{}, replaceError(b, err)
 	}
 	st.Elapsed = time.Since(start)
 	return st, nil
+}
+
+// replaceError is the error of a failed Replace of b.
+func replaceError(b *Batch, err error) error {
+	return fmt.Errorf("replace blocks %d-%d of chain %d: %w", b.From, clampBlock(b.To), b.ChainID, interpretError(err))
 }
 
 // Stats describes what one Replace did.
@@ -250,6 +243,11 @@ func storeBlocks(ctx context.Context, tx pgx.Tx, b *Batch, binary bool) error {
 			return fmt.Errorf("copy blocks: %w", err)
 		}
 	}
+	return nil
+}
+
+// pruneBlocks deletes the headers b no longer needs below finality.
+func pruneBlocks(ctx context.Context, tx pgx.Tx, b *Batch) error {
 	if b.PruneBelow == 0 {
 		return nil
 	}

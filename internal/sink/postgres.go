@@ -7,6 +7,10 @@
 // reorg rollbacks (an empty range above the fork point) and replays are all Replace, so one code
 // path carries every correctness guarantee: a crash at any instant leaves either the old or the
 // new state, and applying the same range twice changes nothing.
+//
+// On the append path (nothing stored at or above the range) Replace is Stage followed by
+// Commit; the backfill calls the two itself, so that one batch copies its rows while the batch
+// before it commits on another connection (see Staged). It is still one transaction per batch.
 package sink
 
 import (

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"sort"
+	"strings"
 	"testing"
 	"testing/fstest"
 
@@ -304,4 +305,33 @@ func asReader(ctx context.Context, pool *pgxpool.Pool, f func(pgx.Tx) error) err
 		return err
 	}
 	return f(tx)
+}
+
+// TestEventLookupsUseIndexes requires the analysts' lookups of erc8004_events (by transaction,
+// by agent, by event name) to be index scans on the migrated schema, whatever the index type.
+func TestEventLookupsUseIndexes(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	pool := testdb.New(t)
+	for q, index := range map[string]string{
+		`SELECT * FROM erc8004_events WHERE tx_hash = '0x01'`:                                             "erc8004_events_tx_idx",
+		`SELECT * FROM erc8004_events WHERE chain_id = 1 AND registry = 'identity' AND agent_id = 7`:      "erc8004_events_agent_idx",
+		`SELECT * FROM erc8004_events WHERE chain_id = 1 AND event = 'NewFeedback' AND block_number > 10`: "erc8004_events_event_idx",
+	} {
+		var plan strings.Builder
+		err := pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
+			if _, err := tx.Exec(ctx, "SET LOCAL enable_seqscan = off"); err != nil {
+				return err
+			}
+			rows, err := tx.Query(ctx, "EXPLAIN "+q)
+			if err != nil {
+				return err
+			}
+			lines, err := pgx.CollectRows(rows, pgx.RowTo[string])
+			plan.WriteString(strings.Join(lines, "\n"))
+			return err
+		})
+		require.NoError(t, err)
+		require.Contains(t, plan.String(), index, "%s:\n%s", q, plan.String())
+	}
 }

@@ -17,66 +17,86 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/jackc/pgx/v5/pgxpool"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/erc8004-indexer/erc8004-indexer/internal/erc8004"
 	"github.com/erc8004-indexer/erc8004-indexer/internal/synthchain"
 )
 
-// copyRate measures PostgreSQL's raw COPY rate for n rows of the erc8004_events shape: once into
-// a table with the same definition as erc8004_events (a freshly migrated schema's, so primary key
-// and indexes included) and once into a copy of it without indexes. The rows are the synthetic
-// chain's own first logs, encoded once in binary COPY format (the format the indexer writes,
-// which costs PostgreSQL less than text) and streamed again with fresh block numbers, log indexes
-// and transaction hashes, so that the client costs next to nothing: the figure is PostgreSQL's
-// limit.
-func copyRate(ctx context.Context, o options, n uint64, out io.Writer) (float64, float64, error) {
+// copyRates are PostgreSQL's raw COPY rates, in rows per second, for rows of the erc8004_events
+// shape.
+type copyRates struct {
+	one  float64 // one COPY stream into a table defined as erc8004_events (indexes included)
+	two  float64 // two concurrent streams into it, as the indexer's backfill writes
+	bare float64 // one stream into a copy of it without indexes
+}
+
+// copyRate measures PostgreSQL's raw COPY rate for n rows of the erc8004_events shape: into a
+// table with the same definition as erc8004_events (a freshly migrated schema's, so primary key
+// and indexes included) with one stream and with two concurrent streams on two connections (the
+// backfill stages one batch while the one before it commits), and into a copy of it without
+// indexes. The rows are the synthetic chain's own first logs, encoded once in binary COPY format
+// (the format the indexer writes, which costs PostgreSQL less than text) and streamed again
+// with fresh block numbers, log indexes and transaction hashes, so that the client costs next
+// to nothing: the figures are PostgreSQL's limit.
+func copyRate(ctx context.Context, o options, n uint64, out io.Writer) (copyRates, error) {
+	var r copyRates
 	tmpl, err := copyTemplates(2000)
 	if err != nil {
-		return 0, 0, err
+		return r, err
 	}
 	pool, schema, err := freshSchema(ctx, o.dbURL, true)
 	if err != nil {
-		return 0, 0, err
+		return r, err
 	}
 	defer dropSchema(o, pool, schema)
-	conn, err := pool.Acquire(ctx)
-	if err != nil {
-		return 0, 0, err
+	if _, err := pool.Exec(ctx, `CREATE TABLE bare_events (LIKE erc8004_events INCLUDING DEFAULTS)`); err != nil {
+		return r, err
 	}
-	defer conn.Release()
-	if _, err := conn.Exec(ctx, `CREATE TABLE bare_events (LIKE erc8004_events INCLUDING DEFAULTS)`); err != nil {
-		return 0, 0, err
-	}
-	var pid int32
-	if err := conn.QueryRow(ctx, `SELECT pg_backend_pid()`).Scan(&pid); err != nil {
-		return 0, 0, err
-	}
-	measure := func(table string) (float64, error) {
-		cpu := procCPU(fmt.Sprintf("/proc/%d/stat", pid))
+	measure := func(table string, streams uint64) (float64, error) {
+		cpu0 := backendCPU(ctx, pool)
 		start := time.Now()
-		defer func() {
-			fmt.Fprintf(out, "dense: copy into %s: cpu postgres=%.1fs wall=%.1fs\n", table,
-				(procCPU(fmt.Sprintf("/proc/%d/stat", pid)) - cpu).Seconds(), time.Since(start).Seconds())
-		}()
-		tag, err := conn.Conn().PgConn().CopyFrom(ctx, &copyStream{tmpl: tmpl, n: n},
-			"COPY "+table+" ("+strings.Join(eventColumns, ", ")+") FROM STDIN (FORMAT binary)")
-		if err != nil {
-			return 0, fmt.Errorf("copy into %s: %w", table, err)
+		g, gctx := errgroup.WithContext(ctx)
+		for k := range streams {
+			g.Go(func() error {
+				conn, err := pool.Acquire(gctx)
+				if err != nil {
+					return err
+				}
+				defer conn.Release()
+				first, end := k*n/streams, (k+1)*n/streams
+				tag, err := conn.Conn().PgConn().CopyFrom(gctx, &copyStream{tmpl: tmpl, i: first, n: end},
+					"COPY "+table+" ("+strings.Join(eventColumns, ", ")+") FROM STDIN (FORMAT binary)")
+				if err != nil {
+					return fmt.Errorf("copy into %s: %w", table, err)
+				}
+				if uint64(tag.RowsAffected()) != end-first {
+					return fmt.Errorf("copied %d rows into %s, want %d", tag.RowsAffected(), table, end-first)
+				}
+				return nil
+			})
 		}
-		if uint64(tag.RowsAffected()) != n {
-			return 0, fmt.Errorf("copied %d rows into %s, want %d", tag.RowsAffected(), table, n)
+		if err := g.Wait(); err != nil {
+			return 0, err
 		}
-		return float64(n) / time.Since(start).Seconds(), nil
+		wall := time.Since(start)
+		fmt.Fprintf(out, "dense: copy into %s, %d stream(s): cpu postgres=%.1fs wall=%.1fs\n", table, streams,
+			(backendCPU(ctx, pool) - cpu0).Seconds(), wall.Seconds())
+		return float64(n) / wall.Seconds(), nil
 	}
-	rate, err := measure("erc8004_events")
-	if err != nil {
-		return 0, 0, err
+	if r.one, err = measure("erc8004_events", 1); err != nil {
+		return r, err
 	}
-	bare, err := measure("bare_events")
-	if err != nil {
-		return 0, 0, err
+	if _, err := pool.Exec(ctx, `TRUNCATE erc8004_events`); err != nil {
+		return r, err
 	}
-	return rate, bare, nil
+	if r.two, err = measure("erc8004_events", 2); err != nil {
+		return r, err
+	}
+	if r.bare, err = measure("bare_events", 1); err != nil {
+		return r, err
+	}
+	return r, nil
 }
 
 // eventColumns are the erc8004_events columns in template order.
@@ -179,8 +199,9 @@ func copyTemplates(count uint64) ([]copyTemplate, error) {
 	return out, nil
 }
 
-// copyStream streams n binary COPY rows cycling through the templates, row i at block i/5+1 and
-// log index i%5, with a transaction hash of its own (erc8004_events has an index on it).
+// copyStream streams binary COPY rows i (from its initial value) to n-1, cycling through the
+// templates, row i at block i/5+1 and log index i%5, with a transaction hash of its own
+// (erc8004_events has an index on it).
 type copyStream struct {
 	tmpl    []copyTemplate
 	n, i    uint64

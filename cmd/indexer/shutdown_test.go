@@ -275,8 +275,7 @@ func TestRun_SIGKILLWhileFollowing(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 6*time.Minute)
 	defer cancel()
 	r := newShutdownRig(t, ctx, 43, 40)
-	// The dev chain marks every 32nd block finalized as soon as it is sealed and then forks
-	// below it, which no real chain does: index it as a chain without the finalized tag.
+	// The dev chain has no finalized tag (it forks at any depth): index it as such a chain.
 	regs := r.spec.Registries
 	cfgFile := filepath.Join(t.TempDir(), "indexer.yaml")
 	require.NoError(t, os.WriteFile(cfgFile, []byte(fmt.Sprintf(`chains:

@@ -1,4 +1,5 @@
-// Package devchain runs an in-process EVM chain (go-ethereum's ethclient/simulated) with the
+// Package devchain runs an in-process EVM chain (a go-ethereum node assembled as the
+// ethclient/simulated backend's, sealing blocks without its beacon: see backend) with the
 // project's own ERC-8004 v2.0 registries deployed behind ERC1967 proxies, many pre-funded
 // deterministic accounts, an optional JSON-RPC HTTP+WS endpoint on loopback, reorgs on demand
 // (Chain.Fork) and a seeded traffic generator (Generator) that calls every write function of the
@@ -21,15 +22,15 @@ import (
 	"github.com/ethereum/go-ethereum/accounts/abi/bind/v2"
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/core/types"
-	"github.com/ethereum/go-ethereum/eth/ethconfig"
 	"github.com/ethereum/go-ethereum/ethclient/simulated"
 	"github.com/ethereum/go-ethereum/node"
+	"github.com/ethereum/go-ethereum/params"
 	"go.uber.org/zap"
 
 	contracts "github.com/erc8004-indexer/erc8004-indexer/contracts/abi"
 )
 
-// ChainID is the chain id of every simulated backend (fixed by go-ethereum).
+// ChainID is the chain id of every dev chain (go-ethereum's dev-chain configuration).
 const ChainID uint64 = 1337
 
 const (
@@ -37,7 +38,7 @@ const (
 	// blockGasLimit is generous so that a generator block, with the generator's generous gas
 	// limits, always fits in one block (and re-injected transactions need few blocks).
 	blockGasLimit = 1_000_000_000
-	// opTimeout bounds the in-process RPC calls made without a caller context (Commit, Fork).
+	// opTimeout bounds the in-process RPC calls made without a caller context (Fork).
 	opTimeout = 30 * time.Second
 )
 
@@ -59,11 +60,10 @@ type Options struct {
 	RPCAddr string
 	// Log receives the chain's own messages and the node's (at debug level); nil means none.
 	Log *zap.Logger
-	// BlockTime is the chain time that a Commit advances. The simulated beacon stamps each
-	// block with max(wall clock, parent time + 1s) and cannot be told another time for a block
-	// that carries transactions, so only 0 (default) and 1s are accepted: blocks sealed faster
-	// than one per second are exactly 1s apart, slower ones follow the wall clock. Pace the
-	// calls to Commit/Step to get slower chain time.
+	// BlockTime is the chain time that a Commit advances. Each block is stamped with
+	// max(wall clock, last sealed block's time + 1s), so only 0 (default) and 1s are accepted:
+	// blocks sealed faster than one per second are exactly 1s apart, slower ones follow the
+	// wall clock. Pace the calls to Commit/Step to get slower chain time.
 	BlockTime time.Duration
 	// ForkDiscardTxs makes Fork drop the transactions of the abandoned blocks instead of letting
 	// the transaction pool re-inject them into the new branch (see Fork).
@@ -99,13 +99,13 @@ type Registries struct {
 	DeployBlock uint64
 }
 
-// Chain is an in-process simulated chain with the ERC-8004 registries deployed. Blocks are
+// Chain is an in-process dev chain with the ERC-8004 registries deployed. Blocks are
 // produced only by Commit, Fork and Generator.Step, which serialise on one lock; the read
 // accessors are safe for concurrent use.
 type Chain struct {
 	log     *zap.Logger
 	opts    Options
-	sim     *simulated.Backend
+	sim     *backend
 	client  simulated.Client
 	chainID *big.Int
 	signer  types.Signer
@@ -132,7 +132,7 @@ type Chain struct {
 	forkLog  []ForkInfo // the last maxForkLog forks, guarded by mu
 }
 
-// New starts a simulated chain, funds the accounts and deploys the three registries behind
+// New starts a dev chain, funds the accounts and deploys the three registries behind
 // ERC1967 proxies (owner: Deployer) plus two ERC-1271 test wallets. Each deployment transaction
 // is mined in its own block, so the chain starts at block SetupBlock (8).
 func New(ctx context.Context, o Options) (*Chain, error) {
@@ -143,7 +143,7 @@ func New(ctx context.Context, o Options) (*Chain, error) {
 		return nil, fmt.Errorf("new dev chain: need at least 4 accounts, got %d", o.Accounts)
 	}
 	if o.BlockTime != 0 && o.BlockTime != time.Second {
-		return nil, fmt.Errorf("new dev chain: block time %s unsupported (the simulated beacon only does 1s)", o.BlockTime)
+		return nil, fmt.Errorf("new dev chain: block time %s unsupported (blocks are at least 1s apart)", o.BlockTime)
 	}
 	if o.RPCAddr == "" {
 		o.RPCAddr = "127.0.0.1:0"
@@ -181,7 +181,7 @@ func New(ctx context.Context, o Options) (*Chain, error) {
 		return nil, fmt.Errorf("new dev chain: %w", err)
 	}
 	if err := c.setup(ctx); err != nil {
-		_ = c.sim.Close()
+		_ = c.sim.close()
 		return nil, fmt.Errorf("new dev chain: %w", err)
 	}
 	c.log.Info("dev chain ready",
@@ -194,27 +194,24 @@ func New(ctx context.Context, o Options) (*Chain, error) {
 	return c, nil
 }
 
-// start creates the simulated backend (with the RPC server when asked). NewBackend panics if
-// the node cannot start (e.g. the RPC port is taken); that is turned into an error here.
-func (c *Chain) start(alloc types.GenesisAlloc, host string, port int) (err error) {
+// start starts the node (with the RPC server when asked).
+func (c *Chain) start(alloc types.GenesisAlloc, host string, port int) error {
 	capture := newNodeLog(c.log.Named("node"))
-	configure := func(nc *node.Config, _ *ethconfig.Config) {
+	configure := func(nc *node.Config) {
 		nc.Logger = capture.logger()
 		if c.opts.HTTP {
 			configureRPC(nc, host, port)
 		}
 	}
-	defer func() {
-		if r := recover(); r != nil {
-			err = fmt.Errorf("start simulated backend: %v", r)
-		}
-	}()
-	c.sim = simulated.NewBackend(alloc, simulated.WithBlockGasLimit(blockGasLimit), configure)
-	c.client = c.sim.Client()
+	var err error
+	if c.sim, err = newBackend(alloc, blockGasLimit, configure); err != nil {
+		return err
+	}
+	c.client = c.sim.client
 	if c.opts.HTTP {
 		c.httpURL, c.wsURL = capture.endpoints()
 		if c.httpURL == "" || c.wsURL == "" {
-			_ = c.sim.Close()
+			_ = c.sim.close()
 			return errors.New("rpc server started but its endpoint was not logged")
 		}
 	}
@@ -227,7 +224,7 @@ func (c *Chain) setup(ctx context.Context) error {
 	auth := bind.NewKeyedTransactor(c.deployer.Key, c.chainID)
 	auth.Context = ctx
 	mine := func(ctx context.Context, tx *types.Transaction) (*types.Receipt, error) {
-		if _, err := c.commitLocked(ctx); err != nil {
+		if _, err := c.commitLocked(); err != nil {
 			return nil, err
 		}
 		return c.client.TransactionReceipt(ctx, tx.Hash())
@@ -264,13 +261,13 @@ func (c *Chain) Close() error {
 		return nil
 	}
 	c.closed = true
-	if err := c.sim.Close(); err != nil {
-		return fmt.Errorf("close simulated backend: %w", err)
+	if err := c.sim.close(); err != nil {
+		return fmt.Errorf("close node: %w", err)
 	}
 	return nil
 }
 
-// ChainID returns 1337, the chain id of the simulated backend.
+// ChainID returns 1337, the chain id of every dev chain.
 func (c *Chain) ChainID() uint64 { return ChainID }
 
 // HTTPURL returns the JSON-RPC HTTP endpoint ("http://127.0.0.1:port"), "" without Options.HTTP.
@@ -302,8 +299,15 @@ func (c *Chain) ERC1271Wallets() []ERC1271Wallet { return append([]ERC1271Wallet
 // SetupBlock returns the last block of the deployment; Fork never rewinds below it.
 func (c *Chain) SetupBlock() uint64 { return c.setupBlock }
 
-// MaxForkDepth returns the deepest Fork the chain currently allows (Head - SetupBlock).
-func (c *Chain) MaxForkDepth() uint64 { return c.head.Load() - c.setupBlock }
+// MaxForkDepth returns the deepest Fork the chain currently allows: Head - SetupBlock, however
+// long the chain has run, but at most params.FullImmutabilityThreshold (90,000 blocks; below
+// that go-ethereum's chain freezer moves the blocks of a long chain into its ancient store,
+// out of reach of a rewind, see backend).
+func (c *Chain) MaxForkDepth() uint64 { return maxForkDepth(c.head.Load(), c.setupBlock) }
+
+func maxForkDepth(head, setupBlock uint64) uint64 {
+	return min(head-setupBlock, params.FullImmutabilityThreshold)
+}
 
 // Head returns the number of the current head block.
 func (c *Chain) Head() uint64 { return c.head.Load() }
@@ -338,9 +342,7 @@ func (c *Chain) Commit() common.Hash {
 		c.log.Error("commit on a closed dev chain")
 		return c.HeadHash()
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), opTimeout)
-	defer cancel()
-	h, err := c.commitLocked(ctx)
+	h, err := c.commitLocked()
 	if err != nil {
 		c.log.Error("commit failed", zap.Error(err))
 		return c.HeadHash()
@@ -348,23 +350,14 @@ func (c *Chain) Commit() common.Hash {
 	return h
 }
 
-// commitLocked seals one block and checks that the head really advanced by one (the simulated
-// backend only logs sealing errors). The cached head is updated from the chain in any case, and
-// the read ignores ctx's cancellation: the block is sealed by then. c.mu must be held.
-func (c *Chain) commitLocked(ctx context.Context) (common.Hash, error) {
-	before := c.head.Load()
-	h := c.sim.Commit()
-	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), opTimeout)
-	defer cancel()
-	hdr, err := c.client.HeaderByHash(rctx, h)
+// commitLocked seals one block and records it as the head. c.mu must be held.
+func (c *Chain) commitLocked() (common.Hash, error) {
+	hdr, err := c.sim.seal()
 	if err != nil {
-		return common.Hash{}, fmt.Errorf("read sealed block %s: %w", h, err)
+		return common.Hash{}, err
 	}
 	c.setHead(hdr)
-	if n := hdr.Number.Uint64(); n != before+1 {
-		return common.Hash{}, fmt.Errorf("commit sealed no block (head %d, expected %d)", n, before+1)
-	}
-	return h, nil
+	return hdr.Hash(), nil
 }
 
 // setHead records the head after a block was sealed or the chain was rewound.
@@ -380,7 +373,7 @@ const promoteWait = 10 * time.Second
 // pool nonce of each sender is past its last one; next holds the next nonce per sender).
 //
 // Why: the legacy pool promotes new transactions asynchronously, and the forced pool reset
-// the simulated beacon runs before sealing first resets the pool nonces to the state nonces.
+// seal runs before building the block first resets the pool nonces to the state nonces.
 // A sender's second transaction still queued at that moment is then not promoted (its first
 // one is already pending, so the queue does not start at the reset nonce) and misses the
 // block. Waiting for the promotion before Commit makes every block contain what was sent.

@@ -15,8 +15,9 @@ import (
 	"go.uber.org/zap"
 )
 
-// ErrForkTooDeep is returned by Fork when the fork point would be below SetupBlock (the
-// registries would disappear) or the depth is zero.
+// ErrForkTooDeep is returned by Fork when the depth is zero or above MaxForkDepth (the fork
+// point would be below SetupBlock, where the registries would disappear, or in the chain
+// freezer's reach).
 var ErrForkTooDeep = errors.New("fork depth out of range")
 
 // maxReinjectDepth is go-ethereum's legacypool limit: on a reorg deeper than 64 blocks the
@@ -53,21 +54,23 @@ const maxForkLog = 256
 
 // Fork simulates a reorg of depth blocks: the chain is rewound to the ancestor at Head-depth
 // and depth+1 new blocks are mined on it, so the new branch is one block longer than the old
-// one and becomes canonical; every block above the ancestor gets a new hash.
+// one and becomes canonical; every block above the ancestor gets a new hash. Any depth up to
+// MaxForkDepth works for as long as the chain runs: nothing is ever finalized, so go-ethereum's
+// chain freezer moves no block out of reach of a rewind (see backend).
 //
-// What happens, exactly (go-ethereum v1.17 simulated backend):
-//   - simulated.Backend.Fork(ancestor) calls BlockChain.SetCanonical(ancestor): the head moves
-//     back to the ancestor at once (the old blocks stay in the database as a side chain, so
-//     eth_getBlockByHash still finds them; by number they are gone). The head event makes the
-//     transaction pool reset to the ancestor's state.
+// What happens, exactly (go-ethereum v1.17):
+//   - BlockChain.SetCanonical(ancestor) (backend.rewind) moves the head back to the ancestor
+//     at once (the old blocks stay in the database as a side chain, so eth_getBlockByHash
+//     still finds them; by number they are gone). The head event makes the transaction pool
+//     reset to the ancestor's state.
 //   - The pool re-injects every transaction of the abandoned blocks (legacypool.reset; not for
 //     reorgs deeper than 64 blocks). Fork waits until the pool holds all of them. With
-//     Options.ForkDiscardTxs they are removed instead (Backend.Rollback, which first lets the
+//     Options.ForkDiscardTxs they are removed instead (backend.clearPool, which first lets the
 //     pool finish re-injecting), as if they had never been broadcast.
 //   - Each of the depth+1 new blocks carries one filler transaction (1 wei from a reserved
 //     account to an address unique to the fork and block), so no new block can equal the old
-//     one at its height even when empty otherwise. Their timestamps are also later (the
-//     beacon never reuses a timestamp) and their prevRandao is random.
+//     one at its height even when empty otherwise. Their timestamps are also later (a
+//     timestamp is never reused) and their prevRandao is random.
 //   - Re-injected transactions are mined in the first new block(s), ordered by the pool (tip,
 //     then arrival), not as they were: the same transaction hashes get new block numbers,
 //     hashes and log indexes, and some may now revert or succeed where they did not before.
@@ -75,11 +78,8 @@ const maxForkLog = 256
 //
 // After Fork every re-injected transaction is mined. Generators notice the fork (Forks
 // changes) and resync their nonces and model from the chain before their next Step. Fork
-// returns ErrForkTooDeep for a depth of 0 or one that would rewind below SetupBlock, and an
-// error ("pending block dirty") if the pool held transactions not mined yet.
-//
-// Note that the simulated beacon reports every 32nd block as finalized as soon as it is sealed;
-// a fork may rewind below that block (the finalized tag then moves back on the next block).
+// returns ErrForkTooDeep for a depth of 0 or above MaxForkDepth, and an error ("pending block
+// dirty") if the pool held transactions not mined yet.
 func (c *Chain) Fork(depth uint64) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -107,8 +107,8 @@ func (c *Chain) Fork(depth uint64) error {
 
 func (c *Chain) forkLocked(ctx context.Context, depth uint64) (ForkInfo, error) {
 	head := c.head.Load()
-	if depth == 0 || depth > head-c.setupBlock {
-		return ForkInfo{}, fmt.Errorf("%w: depth %d, head %d, setup block %d", ErrForkTooDeep, depth, head, c.setupBlock)
+	if limit := maxForkDepth(head, c.setupBlock); depth == 0 || depth > limit {
+		return ForkInfo{}, fmt.Errorf("%w: depth %d, head %d, setup block %d, max depth %d", ErrForkTooDeep, depth, head, c.setupBlock, limit)
 	}
 	info := ForkInfo{Depth: depth, Ancestor: head - depth, OldHead: head, OldHeadHash: c.HeadHash()}
 	ancestor, err := c.client.HeaderByNumber(ctx, new(big.Int).SetUint64(info.Ancestor))
@@ -129,18 +129,18 @@ func (c *Chain) forkLocked(ctx context.Context, depth uint64) (ForkInfo, error) 
 	info.DroppedTxs = len(dropped)
 
 	// Fails with "pending block dirty" if the pool holds transactions.
-	if err := c.sim.Fork(ancestor.Hash()); err != nil {
+	if err := c.sim.rewind(ancestor.Hash()); err != nil {
 		return ForkInfo{}, fmt.Errorf("rewind to %d: %w", info.Ancestor, err)
 	}
 	c.setHead(ancestor)
 
 	var reinjected []common.Hash
 	if c.opts.ForkDiscardTxs || depth > maxReinjectDepth {
-		// Rollback = TxPool.Clear, which syncs the pool (finishing the re-injection) first.
+		// clearPool = TxPool.Clear, which syncs the pool (finishing the re-injection) first.
 		// Beyond maxReinjectDepth the pool re-injects nothing, but its reset to the ancestor
 		// still runs asynchronously: without this sync the filler nonce below could be read
 		// from the abandoned branch's state and never be promoted.
-		c.sim.Rollback()
+		c.sim.clearPool()
 	} else {
 		if reinjected, err = c.waitReinjected(ctx, dropped); err != nil {
 			return ForkInfo{}, err
@@ -161,7 +161,7 @@ func (c *Chain) forkLocked(ctx context.Context, depth uint64) (ForkInfo, error) 
 		if err := c.waitPromoted(ctx, map[common.Address]uint64{c.forker.Address: nonce + i + 1}, []*types.Transaction{tx}); err != nil {
 			return ForkInfo{}, err
 		}
-		if _, err := c.commitLocked(ctx); err != nil {
+		if _, err := c.commitLocked(); err != nil {
 			return ForkInfo{}, fmt.Errorf("mine new block %d of %d: %w", i+1, depth+1, err)
 		}
 	}
@@ -176,7 +176,7 @@ func (c *Chain) forkLocked(ctx context.Context, depth uint64) (ForkInfo, error) 
 		if extra == maxReinjectDepth {
 			return ForkInfo{}, fmt.Errorf("%d re-injected transactions still unmined after %d extra blocks", len(reinjected), extra)
 		}
-		if _, err := c.commitLocked(ctx); err != nil {
+		if _, err := c.commitLocked(); err != nil {
 			return ForkInfo{}, fmt.Errorf("mine spill-over block: %w", err)
 		}
 	}

@@ -204,7 +204,7 @@ func (g *Generator) step(ctx context.Context) error {
 		sendErr = g.c.waitPromoted(ctx, g.nonces, txs)
 	}
 	// Commit even after a failed send so that the pool does not keep half a block.
-	hash, err := g.c.commitLocked(ctx)
+	hash, err := g.c.commitLocked()
 	if err != nil {
 		return errors.Join(sendErr, err)
 	}

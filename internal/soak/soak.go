@@ -5,14 +5,12 @@
 // with a fresh index of the final chain and the projection with the contracts' view functions.
 //
 // The soak runs in segments of SegmentForks forks, each on a new dev chain whose final index is
-// compared and verified, both schemas being cleared in between. The reason is the simulated chain
-// itself: its beacon marks every 32nd block finalized as soon as it is sealed, and go-ethereum's
-// chain freezer, which runs about once a minute, moves finalized blocks to its immutable ancient
-// store. A fork below a frozen block then leaves the node answering the old branch's blocks by
-// number while its head is on the new one ("Safe block not in canonical chain", "Invalid
-// forkchoice state": Fork fails). The freezer first runs a minute after the chain starts, so a
-// segment also ends when its chain is chainLife old; a segment whose chain fails anyway cannot
-// be compared (the node contradicts itself), so its forks are reported as unverified and the
+// compared and verified, both schemas being cleared in between: a difference shows up within
+// SegmentForks forks of its cause, and each fresh index covers one segment's chain. Segments
+// have no age limit: a dev chain forks at any depth above the registries' deployment for as
+// long as it runs (it never marks a block finalized, so go-ethereum's chain freezer moves none
+// out of reach of a fork). Should a dev chain fail anyway (Fork cannot seal), the segment cannot
+// be compared, as the node may contradict itself: its forks are reported as unverified and the
 // soak goes on with a new chain.
 //
 // It backs `indexer soak` (long runs by hand, figures in the report) and a short version in the
@@ -166,10 +164,6 @@ func (r Report) String() string {
 // indexer, or the halt changed the database.
 var ErrDeepReorgMissed = errors.New("deep reorg not handled")
 
-// chainLife is how long one dev chain is forked: less than the minute after which go-ethereum's
-// chain freezer first moves finalized blocks out of reach of a fork.
-const chainLife = 45 * time.Second
-
 // maxChainFailures bounds the segments a soak may start again: more failures of the dev chain
 // than this mean something else is wrong.
 const maxChainFailures = 10
@@ -270,7 +264,6 @@ type soaker struct {
 	rep   Report     // this segment's
 	base  Report     // the previous segments', for progress reports
 	start time.Time  // of the whole soak, for progress reports
-	born  time.Time  // of this segment's chain
 
 	follow *follower
 }
@@ -287,7 +280,7 @@ func newSoaker(ctx context.Context, pool *pgxpool.Pool, o Options, base Report) 
 		return nil, fmt.Errorf("start dev chain: %w", err)
 	}
 	regs := c.Registries()
-	s := &soaker{o: o, log: o.Log, chain: c, base: base, born: time.Now(), db: sink.NewPostgres(pool, o.Log.Named("sink.pg")),
+	s := &soaker{o: o, log: o.Log, chain: c, base: base, db: sink.NewPostgres(pool, o.Log.Named("sink.pg")),
 		gen: devchain.NewGenerator(c, devchain.GenOptions{Seed: o.Seed, TxPerBlock: o.TxPerBlock}),
 		rng: rand.New(rand.NewPCG(uint64(o.Seed), 0x50a6)),
 		spec: daemon.ChainSpec{
@@ -408,9 +401,6 @@ func (s *soaker) run(ctx context.Context, next, total int, deep map[int]bool) (i
 		return next, err
 	}
 	for i := next; i < total; i++ {
-		if i > next && time.Since(s.born) > chainLife {
-			return i, nil // see chainLife
-		}
 		if err := s.traffic(ctx, 1+s.rng.IntN(s.o.MaxTraffic)); err != nil {
 			return i, err
 		}

@@ -114,7 +114,7 @@ func runSoak(ctx context.Context, cfg *config.Config, opts soak.Options, keep bo
 		fmt.Println("mismatch:", m)
 	}
 	for _, f := range rep.ChainFailures {
-		fmt.Println("dev chain failure (segment compared, soak continued on a new chain):", f)
+		fmt.Println("dev chain failure (segment not compared, its forks unverified; soak continued on a new chain):", f)
 	}
 	fmt.Println(rep.String())
 	switch {

@@ -6,6 +6,8 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -44,6 +46,10 @@ addresses), or several from a YAML file (--config; see the README). A built-in c
 block is not known, and a custom deployment without --from-block, start at the registries' first
 Upgraded log, found with one eth_getLogs (else a binary search over eth_getCode). An RPC endpoint
 that serves another chain id is refused at start.
+
+With several chains, such an error (and a deep reorg) halts that chain only: it is logged, shown
+by erc8004_chain_halted and /readyz, and the other chains go on. The process exits 1 when no chain
+is left.
 
 High availability: each chain is indexed under a PostgreSQL advisory lock (per schema and chain id)
 held on a dedicated connection. Start the same command twice (two hosts, two Render instances): one
@@ -140,6 +146,7 @@ func runChains(ctx context.Context, cfg *config.Config, rf runFlags) error {
 			return err
 		}
 	}
+	halts := &chainHalts{running: len(specs)}
 	progress := metrics.NewProgress(m, log.Named("progress"), bar)
 	g.Go(func() error { return progress.Run(gctx) })
 	for _, spec := range specs {
@@ -157,11 +164,43 @@ func runChains(ctx context.Context, cfg *config.Config, rf runFlags) error {
 			zap.Uint64("confirmations", spec.Confirmations), zap.Uint64("finality_depth", spec.FinalityDepth))
 		g.Go(func() error {
 			err := daemon.RunChain(gctx, spec, db, log, daemon.RunOptions{Schema: cfg.Schema, LockPoll: rf.lockPoll, Notify: notify})
-			if err != nil && !errors.Is(err, context.Canceled) {
-				return fmt.Errorf("chain %s: %w", spec.Name, err)
+			if err == nil || errors.Is(err, context.Canceled) {
+				return err
 			}
-			return err
+			err = fmt.Errorf("chain %s: %w", spec.Name, err)
+			return halts.halt(spec, err, log)
 		})
 	}
 	return g.Wait()
+}
+
+// chainHalts lets one chain of several stop on an error it cannot recover from while the others
+// go on: the process fails only when no chain is left.
+type chainHalts struct {
+	mu      sync.Mutex
+	running int
+	errs    []error
+}
+
+// halt records that spec's chain stopped with err. It returns nil while other chains run (the
+// halt shows in the log, in erc8004_chain_halted and in /readyz), else every chain's error.
+func (h *chainHalts) halt(spec daemon.ChainSpec, err error, log *zap.Logger) error {
+	spec.Metrics.SetHalted(err)
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.running--
+	h.errs = append(h.errs, err)
+	if h.running > 0 {
+		log.Error("chain halted: indexing the other chains goes on; fix the cause and restart",
+			zap.String("chain", spec.Name), zap.Uint64("chain_id", spec.ChainID), zap.Error(err))
+		return nil
+	}
+	if len(h.errs) == 1 {
+		return err
+	}
+	msgs := make([]string, len(h.errs))
+	for i, e := range h.errs {
+		msgs[i] = e.Error()
+	}
+	return fmt.Errorf("every chain halted: %s", strings.Join(msgs, "; "))
 }

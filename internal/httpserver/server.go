@@ -112,7 +112,8 @@ type Readiness struct {
 type ChainStatus struct {
 	Chain   string `json:"chain"`
 	ChainID uint64 `json:"chain_id"`
-	// Role is "active" (this process indexes the chain) or "standby" (another one holds its lock).
+	// Role is "active" (this process indexes the chain), "standby" (another one holds its lock)
+	// or "halted" (its indexing stopped on an error it cannot recover from; see Reason).
 	Role    string `json:"role"`
 	Head    uint64 `json:"head,omitempty"`
 	Indexed uint64 `json:"indexed,omitempty"`
@@ -124,7 +125,7 @@ type ChainStatus struct {
 
 // Check computes the readiness: the database answers a ping, and every chain this process
 // indexes has a recent head and trails it by at most maxLag blocks plus its confirmations. A
-// standby is ready: it is healthy and waits for its turn.
+// standby is ready: it is healthy and waits for its turn. A halted chain is not.
 func (s *Server) Check(ctx context.Context) Readiness {
 	r := Readiness{Ready: true, Database: "ok", Chains: []ChainStatus{}}
 	pctx, cancel := context.WithTimeout(ctx, pingTimeout)
@@ -137,6 +138,9 @@ func (s *Server) Check(ctx context.Context) Readiness {
 		st := c.State()
 		cs := ChainStatus{Chain: st.Name, ChainID: st.ID, Role: "standby", Head: st.Head, Indexed: st.Indexed,
 			Lag: st.Lag(), MaxLag: s.maxLag + st.Confirmations, Ready: true}
+		if st.Halted != "" {
+			cs.Role, cs.Ready, cs.Reason = "halted", false, "halted: "+config.RedactURL(st.Halted)
+		}
 		if st.Active {
 			cs.Role = "active"
 			switch {

@@ -3,6 +3,7 @@ package httpserver
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"strings"
@@ -156,4 +157,29 @@ func TestServer_ListenBusy(t *testing.T) {
 	other := New(metrics.New(), testdb.New(t), 1, zaptest.NewLogger(t))
 	require.ErrorContains(t, other.Listen(s.Addr()), "listen on "+s.Addr())
 	require.ErrorContains(t, other.Run(context.Background()), "Listen was not called")
+}
+
+// TestServer_HaltedChain: a chain whose indexing stopped for good makes /readyz fail with the
+// reason (endpoint URLs redacted), while the process's other chains stay ready.
+func TestServer_HaltedChain(t *testing.T) {
+	t.Parallel()
+	m, s, base := setup(t, testdb.New(t), 10)
+	ok := m.Chain("base", 8453)
+	ok.SetActive(true)
+	ok.SetIndexed(10)
+	ok.SetHead(10)
+	bad := m.Chain("sepolia", 11155111)
+	bad.SetActive(true)
+	bad.SetHalted(errors.New("rpc endpoint https://user:secret@rpc.example/key serves chain id 1, not 11155111"))
+	code, r := readiness(t, base)
+	require.Equal(t, http.StatusServiceUnavailable, code)
+	require.True(t, r.Chains[0].Ready)
+	require.Equal(t, "halted", r.Chains[1].Role)
+	require.False(t, r.Chains[1].Ready)
+	require.Contains(t, r.Chains[1].Reason, "halted: rpc endpoint https://")
+	require.NotContains(t, r.Chains[1].Reason, "secret")
+	require.False(t, s.Check(context.Background()).Ready)
+	_, body := get(t, base+"/metrics")
+	require.Contains(t, body, `erc8004_chain_halted{chain="sepolia",chain_id="11155111"} 1`)
+	require.Contains(t, body, `erc8004_chain_halted{chain="base",chain_id="8453"} 0`)
 }

@@ -26,6 +26,7 @@ type Metrics struct {
 	reg *prometheus.Registry
 
 	head, finalized, indexed, lag, active, lastCommit *prometheus.GaugeVec
+	halted                                            *prometheus.GaugeVec
 	reorgs, decodeErrors, events, batches, rows       *prometheus.CounterVec
 	rpcErrors, lockLosses                             *prometheus.CounterVec
 	reorgDepth, rpcSeconds, dbSeconds                 *prometheus.HistogramVec
@@ -41,6 +42,7 @@ const (
 	IndexedBlock       = "erc8004_indexed_block"
 	LagBlocks          = "erc8004_lag_blocks"
 	IndexerActive      = "erc8004_indexer_active"
+	ChainHalted        = "erc8004_chain_halted"
 	LastCommitSeconds  = "erc8004_last_commit_timestamp_seconds"
 	ReorgsTotal        = "erc8004_reorgs_total"
 	ReorgDepthBlocks   = "erc8004_reorg_depth_blocks"
@@ -57,7 +59,7 @@ const (
 // Names returns the name of every erc8004_ metric family (a family appears in /metrics once it
 // has a sample).
 func Names() []string {
-	return []string{HeadBlock, FinalizedBlock, IndexedBlock, LagBlocks, IndexerActive, LastCommitSeconds,
+	return []string{HeadBlock, FinalizedBlock, IndexedBlock, LagBlocks, IndexerActive, ChainHalted, LastCommitSeconds,
 		ReorgsTotal, ReorgDepthBlocks, DecodeErrorsTotal, EventsTotal, BatchesTotal, RowsWrittenTotal,
 		RPCDurationSeconds, RPCErrorsTotal, DBCommitSeconds, LockLossesTotal}
 }
@@ -77,12 +79,14 @@ func New() *Metrics {
 	}
 	latency := []float64{.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30}
 	m := &Metrics{
-		reg:        prometheus.NewRegistry(),
-		head:       gauge(HeadBlock, "Latest block number reported by the chain's RPC endpoints."),
-		finalized:  gauge(FinalizedBlock, "Latest finalized block (the finalized tag, else head minus the finality depth)."),
-		indexed:    gauge(IndexedBlock, "Last block whose data is committed (the cursor)."),
-		lag:        gauge(LagBlocks, "Head minus indexed block."),
-		active:     gauge(IndexerActive, "1 while this process holds the chain's lock and indexes it, 0 on a standby."),
+		reg:       prometheus.NewRegistry(),
+		head:      gauge(HeadBlock, "Latest block number reported by the chain's RPC endpoints."),
+		finalized: gauge(FinalizedBlock, "Latest finalized block (the finalized tag, else head minus the finality depth)."),
+		indexed:   gauge(IndexedBlock, "Last block whose data is committed (the cursor)."),
+		lag:       gauge(LagBlocks, "Head minus indexed block."),
+		active:    gauge(IndexerActive, "1 while this process holds the chain's lock and indexes it, 0 on a standby."),
+		halted: gauge(ChainHalted, "1 when the chain's indexing stopped on an error it cannot recover from (a reorg deeper "+
+			"than the finality depth, an endpoint of another chain) while the process goes on with its other chains."),
 		lastCommit: gauge(LastCommitSeconds, "Unix time of the last committed batch."),
 		reorgs:     counter(ReorgsTotal, "Reorgs rolled back."),
 		decodeErrors: counter(DecodeErrorsTotal, "Registry logs stored raw because they could not be decoded, by kind "+
@@ -98,7 +102,7 @@ func New() *Metrics {
 		dbSeconds:  histogram(DBCommitSeconds, "Duration of the transaction that commits a batch.", latency),
 	}
 	m.reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-		m.head, m.finalized, m.indexed, m.lag, m.active, m.lastCommit, m.reorgs, m.decodeErrors, m.events,
+		m.head, m.finalized, m.indexed, m.lag, m.active, m.halted, m.lastCommit, m.reorgs, m.decodeErrors, m.events,
 		m.batches, m.rows, m.rpcErrors, m.lockLosses, m.reorgDepth, m.rpcSeconds, m.dbSeconds)
 	return m
 }
@@ -123,6 +127,7 @@ func (m *Metrics) Chain(name string, id uint64) *Chain {
 	c := &Chain{m: m, name: name, id: id, labels: prometheus.Labels{"chain": name, "chain_id": strconv.FormatUint(id, 10)}}
 	// Present every per-chain series from the start, so dashboards show 0 rather than nothing.
 	m.active.With(c.labels).Set(0)
+	m.halted.With(c.labels).Set(0)
 	m.reorgs.With(c.labels)
 	m.rows.With(c.labels)
 	m.lockLosses.With(c.labels)
@@ -167,6 +172,8 @@ type State struct {
 	Active bool
 	// LastCommit is the time of the last committed batch.
 	LastCommit time.Time
+	// Halted is the error that stopped the chain's indexing for good ("" while it runs).
+	Halted string
 }
 
 // Lag is head minus indexed (0 when either is unknown or the cursor is ahead).
@@ -239,6 +246,13 @@ func (c *Chain) SetActive(active bool) {
 	}
 	c.m.active.With(c.labels).Set(v)
 	c.update(func(s *State) { s.Active = active })
+}
+
+// SetHalted records that the chain's indexing stopped for good with err.
+func (c *Chain) SetHalted(err error) {
+	c.m.halted.With(c.labels).Set(1)
+	c.m.active.With(c.labels).Set(0)
+	c.update(func(s *State) { s.Halted, s.Active = err.Error(), false })
 }
 
 // LockLost counts a lost lock connection.

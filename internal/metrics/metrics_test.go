@@ -57,6 +57,14 @@ func TestChain_ObserveUpdate(t *testing.T) {
 	c.ObserveRPC("eth_getLogs", time.Millisecond, fmt.Errorf("stop: %w", errCanceledForTest))
 	require.Equal(t, 1.0, testutil.ToFloat64(m.rpcErrors.WithLabelValues(lbl("eth_getLogs")...)), "cancellations are not errors")
 
+	// A halted chain: the gauge, no longer active, and the reason in its state.
+	c.SetActive(true)
+	c.SetHalted(fmt.Errorf("reorg deeper than the finality depth"))
+	require.Equal(t, 1.0, testutil.ToFloat64(m.halted.WithLabelValues(lbl()...)))
+	require.Equal(t, 0.0, testutil.ToFloat64(m.active.WithLabelValues(lbl()...)))
+	require.Equal(t, "reorg deeper than the finality depth", c.State().Halted)
+	require.False(t, c.State().Active)
+
 	// Every family of Names is registered and exported once it has a sample.
 	names := map[string]bool{}
 	var fams []*dto.MetricFamily

@@ -175,19 +175,20 @@ func (ix *Indexer) backfill(ctx context.Context, expect *sink.Block, from, end, 
 		}
 		if len(inFlight) == maxInFlight {
 			if err := settle(); err != nil {
-				return false, errors.Join(err, settleAll())
+				_ = settleAll() // the younger batches fail with the same error
+				return false, err
 			}
 		}
 		var prev *flight
 		if len(inFlight) > 0 {
 			prev = inFlight[len(inFlight)-1]
 		}
-		f := &flight{done: make(chan struct{})}
+		f := &flight{done: make(chan struct{}), connected: make(chan struct{})}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			defer close(f.done)
-			f.err = ix.stageAndCommit(ctx, batch, prev)
+			f.err = ix.stageAndCommit(ctx, batch, prev, f)
 		}()
 		inFlight = append(inFlight, f)
 		expect, prevFinalized = batch.Cursor, finalized
@@ -249,15 +250,36 @@ func (ix *Indexer) backfill(ctx context.Context, expect *sink.Block, from, end, 
 
 // flight is a batch committing in the background; err is set when done is closed.
 type flight struct {
-	done chan struct{}
-	err  error
+	// connected is closed once the flight no longer needs a new connection to finish: it holds
+	// its staged transaction, or it has finished.
+	connected chan struct{}
+	done      chan struct{}
+	err       error
 }
 
-// stageAndCommit stages batch (sink.Stage: its bulk rows, concurrently with the batches before
+// stageAndCommit stages batch (sink.Stage: its bulk rows, concurrently with the batch before
 // it), waits until prev (the batch before it, if still in flight) has committed, and commits
 // it. If prev failed, batch is rolled back and prev's error is returned.
-func (ix *Indexer) stageAndCommit(ctx context.Context, batch *sink.Batch, prev *flight) error {
+//
+// Connections are taken in batch order: a flight stages only once prev holds its transaction
+// (prev.connected). Otherwise, with several chains on one pool, the younger flights of every
+// chain could hold all the connections while waiting for older ones that wait for a connection.
+// A batch that cannot be staged is Replaced on a new connection after prev, so its successor
+// waits until it is done.
+func (ix *Indexer) stageAndCommit(ctx context.Context, batch *sink.Batch, prev, f *flight) error {
+	connected := sync.OnceFunc(func() { close(f.connected) })
+	defer connected()
+	if prev != nil {
+		select {
+		case <-prev.connected:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
 	staged, err := ix.db.Stage(ctx, batch)
+	if staged != nil {
+		connected()
+	}
 	if prev != nil {
 		<-prev.done
 		if prev.err != nil {

@@ -8,9 +8,9 @@
 // path carries every correctness guarantee: a crash at any instant leaves either the old or the
 // new state, and applying the same range twice changes nothing.
 //
-// On the append path (nothing stored at or above the range) Replace is Stage followed by
-// Commit; the backfill calls the two itself, so that one batch copies its rows while the batch
-// before it commits on another connection (see Staged). It is still one transaction per batch.
+// On the append path (nothing stored at or above the range) the backfill splits Replace in two,
+// Stage and Commit, so that one batch copies its rows while the batch before it commits on
+// another connection (see Staged). It is still one transaction per batch.
 package sink
 
 import (
@@ -102,21 +102,32 @@ func (p *Postgres) Blocks(ctx context.Context, chainID, from, to uint64) ([]Bloc
 
 // Replace atomically replaces everything indexed in b's block range with b's contents. See the
 // package documentation. A range with nothing stored at or above its start (forward indexing)
-// takes the append path (Stage and Commit): no reads or deletes of old rows, derived state
-// folded from the batch.
+// takes the append path (the steps of Stage and Commit, in one go): no reads or deletes of old
+// rows, derived state folded from the batch.
 func (p *Postgres) Replace(ctx context.Context, b *Batch) (Stats, error) {
-	s, err := p.Stage(ctx, b)
-	if err != nil {
+	if err := b.check(); err != nil {
 		return Stats{}, err
 	}
-	if s != nil {
-		return s.Commit(ctx)
-	}
 	start := time.Now()
+	s := newStaged(b)
 	var st Stats
-	err = pgx.BeginFunc(ctx, p.pool, func(tx pgx.Tx) error {
+	err := pgx.BeginFunc(ctx, p.pool, func(tx pgx.Tx) error {
 		if err := lockCursor(ctx, tx, b); err != nil {
 			return err
+		}
+		appendOnly, err := appendable(ctx, tx, b.ChainID, b.From)
+		if err != nil {
+			return err
+		}
+		if appendOnly {
+			if err := s.copyBlockKeyed(ctx, p, tx); err != nil {
+				return err
+			}
+			if err := s.complete(ctx, tx); err != nil {
+				return err
+			}
+			st = s.stats(0)
+			return nil
 		}
 		bin, err := p.bin.usable(ctx, tx)
 		if err != nil {

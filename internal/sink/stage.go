@@ -7,6 +7,10 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
+// rollbackTimeout bounds the rollback of a failed or abandoned batch: on a connection that no
+// longer answers, pgx closes it when the deadline passes instead of waiting for the kernel.
+const rollbackTimeout = 5 * time.Second
+
 // Staged is a forward batch written in two steps, so that the bulk of one batch's writes can
 // overlap the commit of the batch before it on another connection:
 //
@@ -20,7 +24,9 @@ import (
 //
 // The result is the same single transaction as Replace's: a crash or an error at any point
 // leaves the chain as it was before the batch, and a cursor that moved meanwhile (the previous
-// batch failed, an operator rewound) rolls it back with ErrCursorMoved.
+// batch failed, an operator rewound) rolls it back with ErrCursorMoved. Only batches that name
+// the cursor they build on (Batch.Expect) can be staged: a batch without one relies on the
+// cursor lock taken first, which is Replace.
 type Staged struct {
 	b     *Batch
 	tx    pgx.Tx
@@ -29,12 +35,21 @@ type Staged struct {
 	batch *pgx.Batch
 	names []string
 	st    Stats
-	start time.Time
+	// staging is how long Stage took; Stats.Elapsed adds Commit's time but not the wait between.
+	staging time.Duration
+}
+
+// newStaged does the append path's work in Go, before any transaction, while PostgreSQL is free.
+func newStaged(b *Batch) *Staged {
+	s := &Staged{b: b, delta: fold(b)}
+	s.batch, s.names = appendStatements(b, s.delta)
+	return s
 }
 
 // Stage begins b's transaction and writes its block-keyed rows and headers (see Staged). It
 // returns nil, and holds nothing, when b cannot take the append path because rows are stored at
-// or above b.From (a replay or a rollback): Replace it, after the previous batch has committed.
+// or above b.From (a replay or a rollback), or b has no Expect: Replace it, after the previous
+// batch has committed.
 //
 // Only a batch whose range starts above everything stored when Stage runs can be staged, and
 // the previous batch of the chain, if still uncommitted, must end below b.From: then the two
@@ -43,68 +58,45 @@ func (p *Postgres) Stage(ctx context.Context, b *Batch) (*Staged, error) {
 	if err := b.check(); err != nil {
 		return nil, err
 	}
-	s := &Staged{b: b, start: time.Now()}
-	// The append path's work in Go is done before the transaction, while PostgreSQL is free.
-	s.delta = fold(b)
-	s.batch, s.names = appendStatements(b, s.delta)
+	if b.Expect == nil {
+		return nil, nil
+	}
+	start := time.Now()
+	s := newStaged(b)
 	tx, err := p.pool.Begin(ctx)
 	if err != nil {
 		return nil, replaceError(b, err)
 	}
-	staged, err := s.stage(ctx, p, tx)
-	if err != nil || !staged {
-		_ = tx.Rollback(context.WithoutCancel(ctx))
+	appendOnly, err := appendable(ctx, tx, b.ChainID, b.From)
+	if err == nil && appendOnly {
+		err = s.copyBlockKeyed(ctx, p, tx)
+	}
+	if err != nil || !appendOnly {
+		rollback(ctx, tx)
 		if err != nil {
 			return nil, replaceError(b, err)
 		}
 		return nil, nil
 	}
-	s.tx = tx
+	s.tx, s.staging = tx, time.Since(start)
 	return s, nil
 }
 
-// stage checks that b is appendable and copies its block-keyed rows and headers.
-func (s *Staged) stage(ctx context.Context, p *Postgres, tx pgx.Tx) (bool, error) {
-	appendOnly, err := appendable(ctx, tx, s.b.ChainID, s.b.From)
-	if err != nil || !appendOnly {
-		return false, err
-	}
+// copyBlockKeyed copies b's block-keyed rows and headers.
+func (s *Staged) copyBlockKeyed(ctx context.Context, p *Postgres, tx pgx.Tx) error {
+	var err error
 	if s.bin, err = p.bin.usable(ctx, tx); err != nil {
-		return false, err
-	}
-	if s.st.Inserted, err = copyRows(ctx, tx, s.b, s.bin, blockKeyedTables); err != nil {
-		return false, err
-	}
-	if err := storeBlocks(ctx, tx, s.b, s.bin); err != nil {
-		return false, err
-	}
-	return true, nil
-}
-
-// Commit completes and commits a staged batch (see Staged). On error the transaction is rolled
-// back and nothing of the batch remains.
-func (s *Staged) Commit(ctx context.Context) (Stats, error) {
-	if s.tx == nil {
-		return Stats{}, replaceError(s.b, pgx.ErrTxClosed)
-	}
-	tx := s.tx
-	s.tx = nil
-	err := s.commit(ctx, tx)
-	if err != nil {
-		_ = tx.Rollback(context.WithoutCancel(ctx))
-		return Stats{}, replaceError(s.b, err)
-	}
-	st := s.st
-	st.Touched = s.delta.touched()
-	st.Agents = sortedIDs(s.delta.agentIDs)
-	st.Elapsed = time.Since(s.start)
-	return st, nil
-}
-
-func (s *Staged) commit(ctx context.Context, tx pgx.Tx) error {
-	if err := lockCursor(ctx, tx, s.b); err != nil {
 		return err
 	}
+	if s.st.Inserted, err = copyRows(ctx, tx, s.b, s.bin, blockKeyedTables); err != nil {
+		return err
+	}
+	return storeBlocks(ctx, tx, s.b, s.bin)
+}
+
+// complete writes the rest of a batch whose cursor is locked and checked: the validation
+// requests, the derived state, the pruned headers and the cursor.
+func (s *Staged) complete(ctx context.Context, tx pgx.Tx) error {
 	n, err := copyRows(ctx, tx, s.b, s.bin, allTables&^blockKeyedTables)
 	if err != nil {
 		return err
@@ -116,16 +108,52 @@ func (s *Staged) commit(ctx context.Context, tx pgx.Tx) error {
 	if err := pruneBlocks(ctx, tx, s.b); err != nil {
 		return err
 	}
-	if err := storeCursor(ctx, tx, s.b); err != nil {
-		return err
+	return storeCursor(ctx, tx, s.b)
+}
+
+// stats returns what the batch did, with elapsed as its time in PostgreSQL.
+func (s *Staged) stats(elapsed time.Duration) Stats {
+	st := s.st
+	st.Touched = s.delta.touched()
+	st.Agents = sortedIDs(s.delta.agentIDs)
+	st.Elapsed = elapsed
+	return st
+}
+
+// Commit completes and commits a staged batch (see Staged). On error the transaction is rolled
+// back and nothing of the batch remains.
+func (s *Staged) Commit(ctx context.Context) (Stats, error) {
+	if s.tx == nil {
+		return Stats{}, replaceError(s.b, pgx.ErrTxClosed)
 	}
-	return tx.Commit(ctx)
+	start := time.Now()
+	tx := s.tx
+	s.tx = nil
+	err := lockCursor(ctx, tx, s.b)
+	if err == nil {
+		err = s.complete(ctx, tx)
+	}
+	if err == nil {
+		err = tx.Commit(ctx)
+	}
+	if err != nil {
+		rollback(ctx, tx)
+		return Stats{}, replaceError(s.b, err)
+	}
+	return s.stats(s.staging + time.Since(start)), nil
 }
 
 // Abort rolls back a staged batch that will not be committed. It is a no-op after Commit.
 func (s *Staged) Abort(ctx context.Context) {
 	if s.tx != nil {
-		_ = s.tx.Rollback(context.WithoutCancel(ctx))
+		rollback(ctx, s.tx)
 		s.tx = nil
 	}
+}
+
+// rollback rolls tx back even when ctx has ended, within rollbackTimeout.
+func rollback(ctx context.Context, tx pgx.Tx) {
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), rollbackTimeout)
+	defer cancel()
+	_ = tx.Rollback(rctx)
 }

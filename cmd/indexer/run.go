@@ -47,9 +47,9 @@ block is not known, and a custom deployment without --from-block, start at the r
 Upgraded log, found with one eth_getLogs (else a binary search over eth_getCode). An RPC endpoint
 that serves another chain id is refused at start.
 
-With several chains, such an error (and a deep reorg) halts that chain only: it is logged, shown
+With several chains, such an endpoint (or a deep reorg) halts that chain only: it is logged, shown
 by erc8004_chain_halted and /readyz, and the other chains go on. The process exits 1 when no chain
-is left.
+is left, and at once on any other error that stops a chain (a supervisor restart retries it).
 
 High availability: each chain is indexed under a PostgreSQL advisory lock (per schema and chain id)
 held on a dedicated connection. Start the same command twice (two hosts, two Render instances): one
@@ -168,14 +168,20 @@ func runChains(ctx context.Context, cfg *config.Config, rf runFlags) error {
 				return err
 			}
 			err = fmt.Errorf("chain %s: %w", spec.Name, err)
+			if !errors.Is(err, indexer.ErrDeepReorg) && !errors.Is(err, daemon.ErrWrongChain) {
+				// Possibly transient (the database or the RPC failed while the chain started):
+				// end the process, as a supervisor restart retries it.
+				return err
+			}
 			return halts.halt(spec, err, log)
 		})
 	}
 	return g.Wait()
 }
 
-// chainHalts lets one chain of several stop on an error it cannot recover from while the others
-// go on: the process fails only when no chain is left.
+// chainHalts lets one chain of several stop on an error it cannot recover from (a reorg deeper
+// than the finality depth, an endpoint of another chain) while the others go on: the process
+// fails only when no chain is left.
 type chainHalts struct {
 	mu      sync.Mutex
 	running int

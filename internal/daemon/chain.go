@@ -285,6 +285,9 @@ func indexChain(ctx context.Context, spec ChainSpec, db *sink.Postgres, log *zap
 	return ix.Run(ctx, heads)
 }
 
+// ErrWrongChain is returned by CheckEndpoints for an endpoint that serves another chain id.
+var ErrWrongChain = errors.New("refusing to index it")
+
 // CheckEndpoints asks every RPC endpoint of spec for its chain id and fails when one serves
 // another chain: indexing it would be silent corruption, and the client would only skip the
 // endpoint later. An endpoint that does not answer now is logged and left to the client's
@@ -307,8 +310,8 @@ func CheckEndpoints(ctx context.Context, spec ChainSpec, log *zap.Logger) error 
 		}
 		answered++
 		if id != spec.ChainID {
-			return fmt.Errorf("rpc endpoint %s serves chain id %d, not %d (%s): refusing to index it",
-				chain.Redact(u), id, spec.ChainID, spec.Name)
+			return fmt.Errorf("rpc endpoint %s serves chain id %d, not %d (%s): %w",
+				chain.Redact(u), id, spec.ChainID, spec.Name, ErrWrongChain)
 		}
 	}
 	if answered == 0 && len(spec.RPCURLs) > 0 {

@@ -158,6 +158,23 @@ func TestReadReplica(t *testing.T) {
 	require.Equal(t, "streaming", state)
 	t.Logf("standby: last replayed transaction %s ago, %d WAL bytes received but not replayed; primary: %s, replay_lag %v",
 		*replayAge, behind, state, replayLag)
+
+	// The primary goes away: the standby's WAL receiver stops, and it is no longer "caught up"
+	// (its receive position is frozen where streaming ended) but as far behind as its last
+	// replayed transaction is old.
+	primary.Stop(t, "fast")
+	require.Eventually(t, func() bool {
+		var receiving bool
+		err := analyst.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM pg_stat_wal_receiver WHERE pid IS NOT NULL)`).Scan(&receiving)
+		return err == nil && !receiving
+	}, time.Minute, 50*time.Millisecond, "the standby's WAL receiver did not stop")
+	time.Sleep(1100 * time.Millisecond)
+	res = runIndexer(t, nil, "status", "--json", "--database-url", replica.URL("analyst"))
+	require.Zero(t, res.code, "status on the orphaned standby: %s", res.stderr)
+	rows = nil
+	require.NoError(t, json.Unmarshal([]byte(res.stdout), &rows), res.stdout)
+	require.NotNil(t, rows[0].LagS)
+	require.Greater(t, *rows[0].LagS, 1.0, "a standby that receives nothing is not caught up")
 }
 
 // waitReplayed waits until the standby has replayed everything the primary wrote so far.

@@ -108,13 +108,15 @@ type replicaLag struct {
 	bytes   *int64
 }
 
-// replicaLagQuery reads a standby's replay lag. A standby that has replayed all it received is
-// caught up (0 s) however long ago the primary last wrote; otherwise the lag is the age of the
-// last replayed transaction. pg_last_wal_receive_lsn is null on a standby fed by restore_command
-// only: then the age alone is reported.
+// replicaLagQuery reads a standby's replay lag. A standby whose WAL receiver is streaming and
+// that has replayed all it received is caught up (0 s) however long ago the primary last wrote;
+// otherwise (replay behind, or no WAL receiver: the primary is gone, or the standby restores
+// from an archive) the lag is the age of the last replayed transaction, which keeps growing. Any
+// role sees pg_stat_wal_receiver's pid. A standby clock behind the primary's reads as 0.
 const replicaLagQuery = `SELECT
-	CASE WHEN pg_last_wal_receive_lsn() IS NOT NULL AND pg_last_wal_receive_lsn() <= pg_last_wal_replay_lsn() THEN 0
-		ELSE EXTRACT(EPOCH FROM now() - pg_last_xact_replay_timestamp())::float8 END,
+	CASE WHEN EXISTS (SELECT 1 FROM pg_stat_wal_receiver WHERE pid IS NOT NULL)
+			AND pg_last_wal_receive_lsn() <= pg_last_wal_replay_lsn() THEN 0
+		ELSE greatest(0, EXTRACT(EPOCH FROM now() - pg_last_xact_replay_timestamp()))::float8 END,
 	pg_wal_lsn_diff(pg_last_wal_receive_lsn(), pg_last_wal_replay_lsn())::bigint`
 
 func status(ctx context.Context, cfg *config.Config) ([]chainStatus, error) {

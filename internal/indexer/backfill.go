@@ -264,8 +264,8 @@ type flight struct {
 // Connections are taken in batch order: a flight stages only once prev holds its transaction
 // (prev.connected). Otherwise, with several chains on one pool, the younger flights of every
 // chain could hold all the connections while waiting for older ones that wait for a connection.
-// A batch that cannot be staged is Replaced on a new connection after prev, so its successor
-// waits until it is done.
+// A batch that is not staged is Replaced on a new connection after prev, so its successor waits
+// until it is done.
 func (ix *Indexer) stageAndCommit(ctx context.Context, batch *sink.Batch, prev, f *flight) error {
 	connected := sync.OnceFunc(func() { close(f.connected) })
 	defer connected()
@@ -276,10 +276,10 @@ func (ix *Indexer) stageAndCommit(ctx context.Context, batch *sink.Batch, prev, 
 			return ctx.Err()
 		}
 	}
-	staged, err := ix.db.Stage(ctx, batch)
-	if staged != nil {
-		connected()
-	}
+	// Once this flight's transaction has its connection, the next one may take one, and the two
+	// COPY at once. A batch that is not staged (no Expect: the chain's first) is Replaced on a
+	// new connection after prev, and the next one waits until it is done (the defer).
+	staged, err := ix.db.Stage(ctx, batch, connected)
 	if prev != nil {
 		<-prev.done
 		if prev.err != nil {

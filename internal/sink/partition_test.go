@@ -97,7 +97,7 @@ func TestStaged_RollbackOnStalledConnection(t *testing.T) {
 		"Commit": func(ctx context.Context, s *sink.Staged) { _, _ = s.Commit(ctx) },
 	} {
 		ctx, cancel := context.WithCancel(context.Background())
-		s, err := db.Stage(ctx, batch(map[string]uint64{"Abort": 7, "Commit": 8}[name]))
+		s, err := db.Stage(ctx, batch(map[string]uint64{"Abort": 7, "Commit": 8}[name]), nil)
 		require.NoError(t, err)
 		require.NotNil(t, s)
 		proxy.stalled.Store(true)

@@ -119,49 +119,58 @@ func (p *Postgres) Replace(ctx context.Context, b *Batch) (Stats, error) {
 		if err != nil {
 			return err
 		}
-		if appendOnly {
-			if err := s.copyBlockKeyed(ctx, p, tx); err != nil {
-				return err
-			}
-			if err := s.complete(ctx, tx); err != nil {
-				return err
-			}
-			st = s.stats(0)
-			return nil
-		}
-		bin, err := p.bin.usable(ctx, tx)
-		if err != nil {
+		if !appendOnly {
+			st, err = replaceRange(ctx, p, tx, b)
 			return err
 		}
-		keys, err := oldKeys(ctx, tx, b.ChainID, b.From, b.To)
-		if err != nil {
+		if err := s.copyBlockKeyed(ctx, p, tx); err != nil {
 			return err
 		}
-		if st.Deleted, err = deleteRange(ctx, tx, b.ChainID, b.From, b.To); err != nil {
+		if err := s.complete(ctx, tx); err != nil {
 			return err
 		}
-		if st.Inserted, err = copyRows(ctx, tx, b, bin, allTables); err != nil {
-			return err
-		}
-		keys.addLogs(b)
-		if err := recompute(ctx, tx, b.ChainID, &keys); err != nil {
-			return err
-		}
-		st.Touched = keys.size()
-		st.Agents = sortedIDs(keys.agentIDs)
-		if err := storeBlocks(ctx, tx, b, bin); err != nil {
-			return err
-		}
-		if err := pruneBlocks(ctx, tx, b); err != nil {
-			return err
-		}
-		return storeCursor(ctx, tx, b)
+		st = s.stats(0)
+		return nil
 	})
 	if err != nil {
 		return Stats{}, replaceError(b, err)
 	}
 	st.Elapsed = time.Since(start)
 	return st, nil
+}
+
+// replaceRange is Replace's full path, in tx with the cursor locked: it deletes every row of
+// b's range, copies b's rows, recomputes the derived state of every key the old or the new rows
+// touch from the stored events, and stores the headers and the cursor.
+func replaceRange(ctx context.Context, p *Postgres, tx pgx.Tx, b *Batch) (Stats, error) {
+	var st Stats
+	bin, err := p.bin.usable(ctx, tx)
+	if err != nil {
+		return st, err
+	}
+	keys, err := oldKeys(ctx, tx, b.ChainID, b.From, b.To)
+	if err != nil {
+		return st, err
+	}
+	if st.Deleted, err = deleteRange(ctx, tx, b.ChainID, b.From, b.To); err != nil {
+		return st, err
+	}
+	if st.Inserted, err = copyRows(ctx, tx, b, bin, allTables); err != nil {
+		return st, err
+	}
+	keys.addLogs(b)
+	if err := recompute(ctx, tx, b.ChainID, &keys); err != nil {
+		return st, err
+	}
+	st.Touched = keys.size()
+	st.Agents = sortedIDs(keys.agentIDs)
+	if err := storeBlocks(ctx, tx, b, bin); err != nil {
+		return st, err
+	}
+	if err := pruneBlocks(ctx, tx, b); err != nil {
+		return st, err
+	}
+	return st, storeCursor(ctx, tx, b)
 }
 
 // replaceError is the error of a failed Replace of b.

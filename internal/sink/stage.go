@@ -28,8 +28,12 @@ const rollbackTimeout = 5 * time.Second
 // the cursor they build on (Batch.Expect) can be staged: a batch without one relies on the
 // cursor lock taken first, which is Replace.
 type Staged struct {
-	b     *Batch
-	tx    pgx.Tx
+	p  *Postgres
+	b  *Batch
+	tx pgx.Tx
+	// full is set when rows were stored at or above b.From when it was staged (a replay): nothing
+	// was copied, and Commit takes Replace's full path.
+	full  bool
 	bin   bool
 	delta *appendDelta
 	batch *pgx.Batch
@@ -47,14 +51,18 @@ func newStaged(b *Batch) *Staged {
 }
 
 // Stage begins b's transaction and writes its block-keyed rows and headers (see Staged). It
-// returns nil, and holds nothing, when b cannot take the append path because rows are stored at
-// or above b.From (a replay or a rollback), or b has no Expect: Replace it, after the previous
-// batch has committed.
+// returns nil, and holds nothing, when b has no Expect: Replace it, after the previous batch has
+// committed. When rows are stored at or above b.From (a replay), Stage copies nothing and
+// Commit takes Replace's full path in the same transaction.
 //
 // Only a batch whose range starts above everything stored when Stage runs can be staged, and
 // the previous batch of the chain, if still uncommitted, must end below b.From: then the two
 // transactions write disjoint keys of the block-keyed tables.
-func (p *Postgres) Stage(ctx context.Context, b *Batch) (*Staged, error) {
+//
+// began, if not nil, is called once the transaction holds its connection, before the COPY: a
+// caller staging several batches can take connections in batch order without waiting for
+// whole COPYs.
+func (p *Postgres) Stage(ctx context.Context, b *Batch, began func()) (*Staged, error) {
 	if err := b.check(); err != nil {
 		return nil, err
 	}
@@ -67,18 +75,18 @@ func (p *Postgres) Stage(ctx context.Context, b *Batch) (*Staged, error) {
 	if err != nil {
 		return nil, replaceError(b, err)
 	}
+	if began != nil {
+		began()
+	}
 	appendOnly, err := appendable(ctx, tx, b.ChainID, b.From)
 	if err == nil && appendOnly {
 		err = s.copyBlockKeyed(ctx, p, tx)
 	}
-	if err != nil || !appendOnly {
+	if err != nil {
 		rollback(ctx, tx)
-		if err != nil {
-			return nil, replaceError(b, err)
-		}
-		return nil, nil
+		return nil, replaceError(b, err)
 	}
-	s.tx, s.staging = tx, time.Since(start)
+	s.p, s.tx, s.full, s.staging = p, tx, !appendOnly, time.Since(start)
 	return s, nil
 }
 
@@ -129,9 +137,13 @@ func (s *Staged) Commit(ctx context.Context) (Stats, error) {
 	start := time.Now()
 	tx := s.tx
 	s.tx = nil
+	var st Stats
 	err := lockCursor(ctx, tx, s.b)
-	if err == nil {
+	if err == nil && s.full {
+		st, err = replaceRange(ctx, s.p, tx, s.b)
+	} else if err == nil {
 		err = s.complete(ctx, tx)
+		st = s.stats(0)
 	}
 	if err == nil {
 		err = tx.Commit(ctx)
@@ -140,7 +152,8 @@ func (s *Staged) Commit(ctx context.Context) (Stats, error) {
 		rollback(ctx, tx)
 		return Stats{}, replaceError(s.b, err)
 	}
-	return s.stats(s.staging + time.Since(start)), nil
+	st.Elapsed = s.staging + time.Since(start)
+	return st, nil
 }
 
 // Abort rolls back a staged batch that will not be committed. It is a no-op after Commit.

@@ -17,7 +17,7 @@ import (
 // the backfill does, one connection each) and commits them in order: the tables must equal a
 // sequential Replace of the same batches, and no Stage may wait for an open batch (the test's
 // deadline would expire). A batch whose predecessor is abandoned must be refused at Commit,
-// leaving nothing, and a range with rows stored at or above its start cannot be staged.
+// leaving nothing, and a range with rows stored at or above its start takes the full path.
 func TestPostgres_StagedPipeline(t *testing.T) {
 	t.Parallel()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
@@ -43,7 +43,7 @@ func TestPostgres_StagedPipeline(t *testing.T) {
 	db := sink.NewPostgres(pipelined, zap.NewNop())
 	// The first batch names no cursor to build on: it is not staged, Replace takes the cursor
 	// lock before anything else.
-	s, err := db.Stage(ctx, batches[0])
+	s, err := db.Stage(ctx, batches[0], nil)
 	require.NoError(t, err)
 	require.Nil(t, s)
 	st, err := db.Replace(ctx, batches[0])
@@ -51,7 +51,7 @@ func TestPostgres_StagedPipeline(t *testing.T) {
 	inserted := st.Inserted
 	var open []*sink.Staged
 	for _, b := range batches[1:] {
-		s, err := db.Stage(ctx, b)
+		s, err := db.Stage(ctx, b, nil)
 		require.NoError(t, err)
 		require.NotNil(t, s, "blocks %d-%d are above everything stored", b.From, b.To)
 		open = append(open, s)
@@ -72,10 +72,17 @@ func TestPostgres_StagedPipeline(t *testing.T) {
 	require.NoError(t, pipelined.QueryRow(ctx, `SELECT count(*) FROM erc8004_events`).Scan(&events))
 	require.Greater(t, inserted, events, "Inserted counts the projection rows too")
 
-	// Stored rows at or above the start: not stageable (Replace takes the full path).
-	s, err = db.Stage(ctx, batches[len(batches)/2])
+	// Stored rows at or above the start (a replay of the last range on top of its own cursor):
+	// staged without copying anything, committed through the full path, tables unchanged.
+	last := *batches[len(batches)-1]
+	last.Expect = last.Cursor
+	s, err = db.Stage(ctx, &last, nil)
 	require.NoError(t, err)
-	require.Nil(t, s)
+	require.NotNil(t, s)
+	st, err = s.Commit(ctx)
+	require.NoError(t, err)
+	require.Positive(t, st.Deleted, "the full path")
+	testdb.RequireSameTables(t, sequential, pipelined)
 
 	// The predecessor is abandoned: its successor, staged meanwhile, is refused and leaves
 	// nothing; the chain is as it was after the last committed batch.
@@ -87,9 +94,9 @@ func TestPostgres_StagedPipeline(t *testing.T) {
 		require.NoError(t, err)
 	}
 	before := testdb.Snapshot(t, partial)
-	abandoned, err := db.Stage(ctx, batches[k])
+	abandoned, err := db.Stage(ctx, batches[k], nil)
 	require.NoError(t, err)
-	next, err := db.Stage(ctx, batches[k+1])
+	next, err := db.Stage(ctx, batches[k+1], nil)
 	require.NoError(t, err)
 	abandoned.Abort(ctx)
 	_, err = next.Commit(ctx)

@@ -109,7 +109,7 @@ func (p *Postgres) Replace(ctx context.Context, b *Batch) (Stats, error) {
 		return Stats{}, err
 	}
 	start := time.Now()
-	s := newStaged(b)
+	s := newStaged(p, b)
 	var st Stats
 	err := pgx.BeginFunc(ctx, p.pool, func(tx pgx.Tx) error {
 		if err := lockCursor(ctx, tx, b); err != nil {
@@ -123,13 +123,13 @@ func (p *Postgres) Replace(ctx context.Context, b *Batch) (Stats, error) {
 			st, err = replaceRange(ctx, p, tx, b)
 			return err
 		}
-		if err := s.copyBlockKeyed(ctx, p, tx); err != nil {
+		if err := s.copyBlockKeyed(ctx, tx); err != nil {
 			return err
 		}
 		if err := s.complete(ctx, tx); err != nil {
 			return err
 		}
-		st = s.stats(0)
+		st = s.stats()
 		return nil
 	})
 	if err != nil {

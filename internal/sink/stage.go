@@ -44,8 +44,8 @@ type Staged struct {
 }
 
 // newStaged does the append path's work in Go, before any transaction, while PostgreSQL is free.
-func newStaged(b *Batch) *Staged {
-	s := &Staged{b: b, delta: fold(b)}
+func newStaged(p *Postgres, b *Batch) *Staged {
+	s := &Staged{p: p, b: b, delta: fold(b)}
 	s.batch, s.names = appendStatements(b, s.delta)
 	return s
 }
@@ -55,8 +55,8 @@ func newStaged(b *Batch) *Staged {
 // committed. When rows are stored at or above b.From (a replay), Stage copies nothing and
 // Commit takes Replace's full path in the same transaction.
 //
-// Only a batch whose range starts above everything stored when Stage runs can be staged, and
-// the previous batch of the chain, if still uncommitted, must end below b.From: then the two
+// Rows are copied early only when b's range starts above everything stored when Stage runs,
+// and the previous batch of the chain, if still uncommitted, must end below b.From: then the two
 // transactions write disjoint keys of the block-keyed tables.
 //
 // began, if not nil, is called once the transaction holds its connection, before the COPY: a
@@ -70,7 +70,7 @@ func (p *Postgres) Stage(ctx context.Context, b *Batch, began func()) (*Staged, 
 		return nil, nil
 	}
 	start := time.Now()
-	s := newStaged(b)
+	s := newStaged(p, b)
 	tx, err := p.pool.Begin(ctx)
 	if err != nil {
 		return nil, replaceError(b, err)
@@ -80,20 +80,20 @@ func (p *Postgres) Stage(ctx context.Context, b *Batch, began func()) (*Staged, 
 	}
 	appendOnly, err := appendable(ctx, tx, b.ChainID, b.From)
 	if err == nil && appendOnly {
-		err = s.copyBlockKeyed(ctx, p, tx)
+		err = s.copyBlockKeyed(ctx, tx)
 	}
 	if err != nil {
 		rollback(ctx, tx)
 		return nil, replaceError(b, err)
 	}
-	s.p, s.tx, s.full, s.staging = p, tx, !appendOnly, time.Since(start)
+	s.tx, s.full, s.staging = tx, !appendOnly, time.Since(start)
 	return s, nil
 }
 
 // copyBlockKeyed copies b's block-keyed rows and headers.
-func (s *Staged) copyBlockKeyed(ctx context.Context, p *Postgres, tx pgx.Tx) error {
+func (s *Staged) copyBlockKeyed(ctx context.Context, tx pgx.Tx) error {
 	var err error
-	if s.bin, err = p.bin.usable(ctx, tx); err != nil {
+	if s.bin, err = s.p.bin.usable(ctx, tx); err != nil {
 		return err
 	}
 	if s.st.Inserted, err = copyRows(ctx, tx, s.b, s.bin, blockKeyedTables); err != nil {
@@ -119,12 +119,11 @@ func (s *Staged) complete(ctx context.Context, tx pgx.Tx) error {
 	return storeCursor(ctx, tx, s.b)
 }
 
-// stats returns what the batch did, with elapsed as its time in PostgreSQL.
-func (s *Staged) stats(elapsed time.Duration) Stats {
+// stats returns what the append path did (Elapsed is left to the caller).
+func (s *Staged) stats() Stats {
 	st := s.st
 	st.Touched = s.delta.touched()
 	st.Agents = sortedIDs(s.delta.agentIDs)
-	st.Elapsed = elapsed
 	return st
 }
 
@@ -143,7 +142,7 @@ func (s *Staged) Commit(ctx context.Context) (Stats, error) {
 		st, err = replaceRange(ctx, s.p, tx, s.b)
 	} else if err == nil {
 		err = s.complete(ctx, tx)
-		st = s.stats(0)
+		st = s.stats()
 	}
 	if err == nil {
 		err = tx.Commit(ctx)

@@ -16,13 +16,15 @@ import (
 // The backfill below finality is a pipeline: a planner cuts the range into chunks, fetch workers
 // get each chunk's logs and the headers they need, validate and decode them (concurrently, up
 // to fetchAhead chunks ahead), and the committer takes the chunks in order, groups them into
-// batches and commits each one while the next chunks are being fetched. A batch is what has
-// been fetched when the previous commit ends, up to batchLogs logs: PostgreSQL never waits for a
-// batch to fill, and batches grow when fetching is faster than committing. Every batch is still
-// one Replace (data, headers and cursor in one transaction) that expects the previous one's
-// cursor, and the first header of every chunk must name the previous chunk's last header as its
-// parent: a chain that changed under the pipeline stops it before anything inconsistent is
-// committed.
+// batches and hands each batch to a flight that commits it in the background while the next
+// chunks are being fetched. A batch is what has been fetched when the committer is free, up to
+// batchLogs logs: PostgreSQL never waits for a batch to fill, and batches grow when fetching is
+// faster than committing. Up to maxInFlight flights run at once: each stages its batch (COPY of
+// its block-keyed rows on its own connection, sink.Stage) while the one before it commits, and
+// commits (sink.Staged.Commit) once that one has. Every batch is still one transaction (data,
+// headers and cursor) that expects the previous one's cursor, and the first header of every
+// chunk must name the previous chunk's last header as its parent: a chain that changed under
+// the pipeline stops it before anything inconsistent is committed.
 
 const (
 	// fetchAhead is how many chunks are fetched and decoded ahead of the committer.

@@ -113,8 +113,7 @@ func backfill(ctx context.Context, ch *child, pool *pgxpool.Pool, log *zap.Logge
 	var r backfillResult
 	spec := daemon.ChainSpec{
 		Name: "synthetic", ChainID: 80_004, RPCURLs: []string{ch.url},
-		Registries: verify.Registries{Identity: synthchain.DefaultRegistries.Identity,
-			Reputation: synthchain.DefaultRegistries.Reputation, Validation: synthchain.DefaultRegistries.Validation},
+		Registries:    verify.Registries(synthchain.DefaultRegistries),
 		FinalityDepth: 64, UseFinalizedTag: true,
 	}
 	client, err := spec.Dial(ctx, log)

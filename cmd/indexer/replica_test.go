@@ -97,18 +97,7 @@ func TestReadReplica(t *testing.T) {
 	require.NoError(t, gen.Step(ctx)) // a block the index has not seen: a lag of 1
 	res := runIndexer(t, nil, "status", "--json", "--database-url", replica.URL("analyst"), "--rpc-url", c.HTTPURL())
 	require.Zero(t, res.code, "status on the standby: %s", res.stderr)
-	var rows []struct {
-		ChainID uint64   `json:"chain_id"`
-		Indexed bool     `json:"indexed"`
-		Cursor  *uint64  `json:"cursor"`
-		Locked  string   `json:"locked"`
-		Head    *uint64  `json:"head"`
-		Lag     *uint64  `json:"lag"`
-		RPCErr  string   `json:"rpc_error"`
-		Replica bool     `json:"replica"`
-		LagS    *float64 `json:"replica_lag_seconds"`
-		Behind  *int64   `json:"replica_behind_bytes"`
-	}
+	var rows []chainStatus // the JSON of `status --json`
 	require.NoError(t, json.Unmarshal([]byte(res.stdout), &rows), res.stdout)
 	require.Len(t, rows, 1)
 	var primaryCursor uint64
@@ -118,15 +107,15 @@ func TestReadReplica(t *testing.T) {
 	require.True(t, st.Indexed)
 	require.Equal(t, primaryCursor, *st.Cursor, "the standby shows the primary's cursor")
 	require.Equal(t, "-", st.Locked, "locks are not visible on a standby")
-	require.Empty(t, st.RPCErr)
+	require.Empty(t, st.RPCError)
 	require.Equal(t, c.Head(), *st.Head)
 	require.Equal(t, c.Head()-primaryCursor, *st.Lag)
 	require.True(t, st.Replica)
-	require.NotNil(t, st.LagS, "status reports the standby's replay lag")
-	require.NotNil(t, st.Behind)
-	require.GreaterOrEqual(t, *st.LagS, 0.0)
-	require.Less(t, *st.LagS, 60.0, "the standby had replayed everything a moment ago")
-	require.GreaterOrEqual(t, *st.Behind, int64(0))
+	require.NotNil(t, st.ReplicaLagSeconds, "status reports the standby's replay lag")
+	require.NotNil(t, st.ReplicaBehindBytes)
+	require.GreaterOrEqual(t, *st.ReplicaLagSeconds, 0.0)
+	require.Less(t, *st.ReplicaLagSeconds, 60.0, "the standby had replayed everything a moment ago")
+	require.GreaterOrEqual(t, *st.ReplicaBehindBytes, int64(0))
 
 	// The table output names the replica and its lag.
 	res = runIndexer(t, nil, "status", "--database-url", replica.URL("analyst"))
@@ -140,7 +129,7 @@ func TestReadReplica(t *testing.T) {
 	require.NoError(t, json.Unmarshal([]byte(res.stdout), &rows), res.stdout)
 	require.Len(t, rows, 1)
 	require.False(t, rows[0].Replica)
-	require.Nil(t, rows[0].LagS)
+	require.Nil(t, rows[0].ReplicaLagSeconds)
 	require.NotContains(t, runIndexer(t, nil, "status", "--database-url", primary.URL("analyst")).stdout, "replica:")
 
 	// The lag, as the analyst can see it on the standby, and as the primary reports it.
@@ -173,8 +162,8 @@ func TestReadReplica(t *testing.T) {
 	require.Zero(t, res.code, "status on the orphaned standby: %s", res.stderr)
 	rows = nil
 	require.NoError(t, json.Unmarshal([]byte(res.stdout), &rows), res.stdout)
-	require.NotNil(t, rows[0].LagS)
-	require.Greater(t, *rows[0].LagS, 1.0, "a standby that receives nothing is not caught up")
+	require.NotNil(t, rows[0].ReplicaLagSeconds)
+	require.Greater(t, *rows[0].ReplicaLagSeconds, 1.0, "a standby that receives nothing is not caught up")
 }
 
 // waitReplayed waits until the standby has replayed everything the primary wrote so far.

@@ -29,7 +29,6 @@ func TestBackfill_ManyChainsOnePool(t *testing.T) {
 	pool := testdb.New(t)
 	require.EqualValues(t, 4, pool.Config().MaxConns)
 	db := sink.NewPostgres(pool, zap.NewNop())
-	regs := synthchain.DefaultRegistries
 	g, gctx := errgroup.WithContext(ctx)
 	heads := map[uint64]uint64{}
 	for i := range 6 {
@@ -41,8 +40,7 @@ func TestBackfill_ManyChainsOnePool(t *testing.T) {
 		t.Cleanup(func() { _ = srv.Close() })
 		heads[id] = c.Head()
 		spec := daemon.ChainSpec{Name: fmt.Sprint(id), ChainID: id, RPCURLs: []string{srv.URL()}, FinalityDepth: 10,
-			UseFinalizedTag: true, BackfillSpan: 40,
-			Registries: verify.Registries{Identity: regs.Identity, Reputation: regs.Reputation, Validation: regs.Validation}}
+			UseFinalizedTag: true, BackfillSpan: 40, Registries: verify.Registries(synthchain.DefaultRegistries)}
 		client, err := spec.Dial(ctx, zap.NewNop())
 		require.NoError(t, err)
 		t.Cleanup(client.Close)

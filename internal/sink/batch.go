@@ -78,9 +78,10 @@ func (b *Batch) check() error {
 
 // copyRows inserts the batch's per-log rows into the COPY tables of the set tables: every log
 // into erc8004_events, and the logs that are one row of a projection table (feedback, feedback
-// responses, validation requests and responses) into that table too. The range was emptied before (or is provably empty), so
-// plain inserts cannot conflict. Rows are encoded one at a time from the logs while PostgreSQL
-// ingests the previous ones, so no copy of the batch is held in memory.
+// responses, validation requests and responses) into that table too. The range was emptied
+// before (or is provably empty), so plain inserts cannot conflict. Rows are encoded one at a
+// time from the logs while PostgreSQL ingests the previous ones, so no copy of the batch is
+// held in memory.
 func copyRows(ctx context.Context, tx pgx.Tx, b *Batch, binary bool, tables tableSet) (int64, error) {
 	var counts [tableCount]int
 	for i := range b.Logs {

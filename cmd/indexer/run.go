@@ -77,6 +77,7 @@ Examples:
 			cfg.FileFlags(fs)
 			cfg.HTTPFlags(fs)
 			cfg.ValkeyFlags(fs)
+			cfg.PaymentFlags(fs)
 			fs.Uint64Var(&rf.backfillSpan, "backfill-span", 0, "most `blocks` per batch below finality (default 10000)")
 			fs.DurationVar(&rf.lockPoll, "lock-poll", time.Second, "how often a standby tries to take a chain's lock (`duration`)")
 		},

@@ -70,6 +70,12 @@ type Config struct {
 	// MaxLag is the most blocks the indexed block may trail the chain head (beyond the
 	// confirmations) for /readyz to answer 200 (--max-lag, MAX_LAG).
 	MaxLag uint64
+	// PaymentTokens add to or replace the chain's built-in payment tokens, each "ADDRESS" or
+	// "ADDRESS:DECIMALS"; "none" drops the built-in ones (--payment-token, PAYMENT_TOKEN).
+	PaymentTokens []string
+	// PaymentOwners also counts transfers to an agent's owner as payments to the agent
+	// (--payment-owners, PAYMENT_OWNERS).
+	PaymentOwners bool
 }
 
 // DefaultHTTPAddr is the default listen address of /metrics, /healthz and /readyz: loopback only.
@@ -100,6 +106,8 @@ var envVars = map[string][]string{
 	"max-lag":        {"MAX_LAG"},
 	"config":         {"INDEXER_CONFIG"},
 	"finality-depth": {"FINALITY_DEPTH"},
+	"payment-token":  {"PAYMENT_TOKEN"},
+	"payment-owners": {"PAYMENT_OWNERS"},
 }
 
 // EnvVars returns every environment variable the indexer reads, sorted.

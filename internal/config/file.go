@@ -72,6 +72,11 @@ type FileChain struct {
 	UseFinalizedTag *bool `yaml:"use_finalized_tag"`
 	// AllowDeepReorg rolls back a reorg deeper than the finality depth instead of halting.
 	AllowDeepReorg bool `yaml:"allow_deep_reorg"`
+	// PaymentTokens add to or replace the built-in payment tokens ("ADDRESS" or
+	// "ADDRESS:DECIMALS"; "none" drops the built-in ones), like --payment-token.
+	PaymentTokens []string `yaml:"payment_tokens"`
+	// PaymentOwners counts transfers to an agent's owner too (default: --payment-owners).
+	PaymentOwners *bool `yaml:"payment_owners"`
 
 	// ID is the chain id, resolved from Chain by LoadFile.
 	ID uint64 `yaml:"-"`
@@ -88,7 +93,7 @@ func (fc FileChain) MarshalLogObject(enc zapcore.ObjectEncoder) error {
 // chainLevelFlags are the flags that describe one chain; with a configuration file they go in
 // the file, per chain, and the command line may only select chains with --chain.
 var chainLevelFlags = []string{"rpc-url", "chain-id", "identity-registry", "reputation-registry",
-	"validation-registry", "from-block", "confirmations", "finality-depth"}
+	"validation-registry", "from-block", "confirmations", "finality-depth", "payment-token"}
 
 // LoadFile reads ConfigFile, when set, into c. The file's process-wide settings fill the values
 // that neither the command line (the flags fs visited) nor the environment (getenv, for the
@@ -229,6 +234,9 @@ func (f *File) expand(path string, getenv func(string) string) error {
 		str(p+"identity_registry", &fc.IdentityRegistry)
 		str(p+"reputation_registry", &fc.ReputationRegistry)
 		str(p+"validation_registry", &fc.ValidationRegistry)
+		for j := range fc.PaymentTokens {
+			str(fmt.Sprintf("%spayment_tokens[%d]", p, j), &fc.PaymentTokens[j])
+		}
 	}
 	return err
 }
@@ -298,6 +306,11 @@ func (f *File) check(path string) error {
 		}
 		if !builtIn && regs == 0 {
 			return bad(p+"chain", fc.Chain, "has no built-in deployment: give at least one of identity_registry, reputation_registry, validation_registry")
+		}
+		for j, t := range fc.PaymentTokens {
+			if _, err := PaymentTokens(fc.ID, []string{t}); err != nil {
+				return bad(fmt.Sprintf("%spayment_tokens[%d]", p, j), t, "not a token (ADDRESS, ADDRESS:DECIMALS or none)")
+			}
 		}
 	}
 	if f.HTTPAddr != nil && *f.HTTPAddr != "" {

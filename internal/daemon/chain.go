@@ -14,10 +14,12 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/erc8004-indexer/erc8004-indexer/internal/chain"
+	"github.com/erc8004-indexer/erc8004-indexer/internal/config"
 	"github.com/erc8004-indexer/erc8004-indexer/internal/erc8004"
 	"github.com/erc8004-indexer/erc8004-indexer/internal/indexer"
 	"github.com/erc8004-indexer/erc8004-indexer/internal/lock"
 	"github.com/erc8004-indexer/erc8004-indexer/internal/metrics"
+	"github.com/erc8004-indexer/erc8004-indexer/internal/payments"
 	"github.com/erc8004-indexer/erc8004-indexer/internal/sink"
 	"github.com/erc8004-indexer/erc8004-indexer/internal/verify"
 )
@@ -47,6 +49,12 @@ type ChainSpec struct {
 	BackfillSpan, LiveSpan uint64
 	// Metrics, when set, receives the indexer's RPC timings, heads and commits.
 	Metrics *metrics.Chain
+	// PaymentTokens are the tokens whose transfers to agents are indexed (none: payments off);
+	// PaymentOwners counts transfers to owners too; PaymentMode chooses how token logs are
+	// asked for (docs/payments.md).
+	PaymentTokens []config.PaymentToken
+	PaymentOwners bool
+	PaymentMode   payments.Mode
 }
 
 // addresses returns the registry addresses to filter logs by, and their kinds.
@@ -85,6 +93,9 @@ func IndexChain(ctx context.Context, spec ChainSpec, db *sink.Postgres, log *zap
 		return err
 	}
 	defer client.Close()
+	if err := preparePayments(ctx, &spec, client, db); err != nil {
+		return err
+	}
 	ix := NewIndexer(spec, client, db, log, notify)
 	heads, err := client.SubscribeHeads(ctx)
 	if err != nil {
@@ -110,6 +121,12 @@ func NewIndexer(spec ChainSpec, client *chain.Client, db *sink.Postgres, log *za
 		BackfillSpan:    spec.BackfillSpan,
 		LiveSpan:        spec.LiveSpan,
 		MaxBackoff:      spec.MaxBackoff,
+		PaymentTokens:   tokenSet(spec.PaymentTokens),
+		PaymentOwners:   spec.PaymentOwners,
+	}
+	var logs indexer.Logs = fetcher
+	if pf := paymentFetcher(spec, fetcher, client, db); pf != nil {
+		logs = pf
 	}
 	if m := spec.Metrics; m != nil {
 		inner := notify
@@ -119,9 +136,9 @@ func NewIndexer(spec ChainSpec, client *chain.Client, db *sink.Postgres, log *za
 				inner(u)
 			}
 		}
-		return indexer.New(cfg, observedClient{client, m}, observedLogs{fetcher, m}, db, log.Named("indexer"), notify)
+		return indexer.New(cfg, observedClient{client, m}, observedLogs{logs, m}, db, log.Named("indexer"), notify)
 	}
-	return indexer.New(cfg, client, fetcher, db, log.Named("indexer"), notify)
+	return indexer.New(cfg, client, logs, db, log.Named("indexer"), notify)
 }
 
 // observedClient times the calls the converge loop makes and records the heads it reads. The
@@ -277,6 +294,9 @@ func indexChain(ctx context.Context, spec ChainSpec, db *sink.Postgres, log *zap
 		return fmt.Errorf("read cursor of chain %d: %w", spec.ChainID, err)
 	}
 	spec.Metrics.SetStart(spec.StartBlock, spec.Confirmations)
+	if err := preparePayments(ctx, &spec, client, db); err != nil {
+		return err
+	}
 	ix := NewIndexer(spec, client, db, log, notify)
 	heads, err := client.SubscribeHeads(ctx)
 	if err != nil {

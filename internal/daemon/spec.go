@@ -62,6 +62,12 @@ func specFromFile(fc config.FileChain, cfg *config.Config) ChainSpec {
 	if fc.UseFinalizedTag != nil {
 		spec.UseFinalizedTag = *fc.UseFinalizedTag
 	}
+	// Checked by config.ReadFile.
+	spec.PaymentTokens, _ = config.PaymentTokens(spec.ChainID, fc.PaymentTokens)
+	spec.PaymentOwners = cfg.PaymentOwners
+	if fc.PaymentOwners != nil {
+		spec.PaymentOwners = *fc.PaymentOwners
+	}
 	return spec
 }
 
@@ -153,6 +159,11 @@ func SpecFromConfig(cfg *config.Config) (ChainSpec, error) {
 		spec.FinalityDepth = cfg.FinalityDepth
 	}
 	spec.UseFinalizedTag = true
+	var err error
+	if spec.PaymentTokens, err = config.PaymentTokens(spec.ChainID, cfg.PaymentTokens); err != nil {
+		return spec, err
+	}
+	spec.PaymentOwners = cfg.PaymentOwners
 	return spec, nil
 }
 

@@ -60,6 +60,7 @@ type chunk struct {
 	from, to uint64
 	headers  map[uint64]chain.Header // from, to and every block with logs
 	logs     []sink.Log
+	payments []sink.Log // the payment tokens' logs (sink.Batch.Payments)
 	err      error
 }
 
@@ -327,7 +328,7 @@ func (ix *Indexer) fetchChunk(ctx context.Context, from, to uint64) chunk {
 		c.err = fmt.Errorf("validate logs %d-%d: %w", from, to, err)
 		return c
 	}
-	c.logs = ix.decode(raw, c.headers)
+	c.logs, c.payments = ix.decode(raw, c.headers)
 	return c
 }
 
@@ -355,9 +356,10 @@ func (ix *Indexer) batchOf(cs []chunk, expect *sink.Block, finalized, prevFinali
 		}
 	}
 	batch := &sink.Batch{ChainID: ix.cfg.ChainID, From: from, To: to, Expect: expect, Finalized: finalized,
-		Logs: make([]sink.Log, 0, total)}
+		Logs: make([]sink.Log, 0, total), PaymentOwners: ix.cfg.PaymentOwners}
 	for i := range cs {
 		batch.Logs = append(batch.Logs, cs[i].logs...)
+		batch.Payments = append(batch.Payments, cs[i].payments...)
 		for n, h := range cs[i].headers {
 			// The first and last header of the batch, and those of blocks with logs.
 			if n == from || n == to || hasLogs(cs[i].logs, n) {

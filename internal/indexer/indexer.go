@@ -58,6 +58,11 @@ type Config struct {
 	PollInterval time.Duration
 	// MaxBackoff caps the wait between failed batches (default 30s).
 	MaxBackoff time.Duration
+	// PaymentTokens are the token contracts whose logs the Logs fetcher adds to the registries'
+	// (payments.Fetcher): they go to Batch.Payments instead of being decoded as registry logs.
+	PaymentTokens map[common.Address]bool
+	// PaymentOwners counts transfers to an agent's owner as payments too (Batch.PaymentOwners).
+	PaymentOwners bool
 }
 
 func (c Config) withDefaults() Config {
@@ -226,13 +231,16 @@ func (ix *Indexer) advance(ctx context.Context, expect *sink.Block, from, target
 	if err := ix.checkBlooms(ctx, raw, headers, from, to); err != nil {
 		return false, err
 	}
+	logs, payments := ix.decode(raw, headers)
 	batch := &sink.Batch{
-		ChainID:   ix.cfg.ChainID,
-		From:      from,
-		To:        to,
-		Logs:      ix.decode(raw, headers),
-		Expect:    expect,
-		Finalized: finalized,
+		ChainID:       ix.cfg.ChainID,
+		From:          from,
+		To:            to,
+		Logs:          logs,
+		Payments:      payments,
+		PaymentOwners: ix.cfg.PaymentOwners,
+		Expect:        expect,
+		Finalized:     finalized,
 	}
 	last := headers[to]
 	batch.Cursor = &sink.Block{Number: last.Number, Hash: last.Hash, ParentHash: last.ParentHash, Time: last.Time}
@@ -297,23 +305,29 @@ func bloomMatches(b types.Bloom, addrs []common.Address) bool {
 }
 
 // decode turns raw logs into sink logs; a log that fails to decode is kept raw with the error.
-func (ix *Indexer) decode(raw []types.Log, headers map[uint64]chain.Header) []sink.Log {
-	out := make([]sink.Log, len(raw))
+// The payment tokens' logs are returned apart, undecoded.
+func (ix *Indexer) decode(raw []types.Log, headers map[uint64]chain.Header) (logs, payments []sink.Log) {
+	logs = make([]sink.Log, 0, len(raw))
 	for i := range raw {
 		l := &raw[i]
-		out[i] = sink.Log{Raw: *l, Registry: ix.cfg.Registries[l.Address], BlockTime: headers[l.BlockNumber].Time}
+		sl := sink.Log{Raw: *l, Registry: ix.cfg.Registries[l.Address], BlockTime: headers[l.BlockNumber].Time}
+		if ix.cfg.PaymentTokens[l.Address] {
+			payments = append(payments, sl)
+			continue
+		}
 		ev, err := erc8004.Decode(l)
 		if err != nil {
-			out[i].DecodeErr = err
+			sl.DecodeErr = err
 			if !errors.Is(err, erc8004.ErrUnknownEvent) {
 				ix.log.Warn("undecodable log", zap.Uint64(fieldChainID, ix.cfg.ChainID), zap.Uint64("block", l.BlockNumber),
 					zap.Uint("log_index", l.Index), zap.Error(err))
 			}
-			continue
+		} else {
+			sl.Event = ev
 		}
-		out[i].Event = ev
+		logs = append(logs, sl)
 	}
-	return out
+	return logs, payments
 }
 
 // finalized returns the block below which the chain is considered final.

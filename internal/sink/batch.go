@@ -31,6 +31,12 @@ type Batch struct {
 	To      uint64  // inclusive; MaxBlock for "everything above From"
 	Logs    []Log   // every registry log in [From, To], ordered by (block, log index)
 	Blocks  []Block // headers to store, all within [From, To]
+	// Payments are the payment tokens' Transfer logs in [From, To] that may pay an agent, with
+	// the AuthorizationUsed logs that precede them, ordered by (block, log index); the sink
+	// stores those that do (payments.go).
+	Payments []Log
+	// PaymentOwners counts transfers to an agent's owner as payments too.
+	PaymentOwners bool
 	// Cursor, when set, becomes the chain's cursor; a replay of a range below the cursor leaves it nil.
 	Cursor *Block
 	// DropCursor deletes the chain's cursor (a rollback to before the start block).
@@ -53,17 +59,10 @@ func (b *Batch) check() error {
 	if b.To > MaxBlock {
 		b.To = MaxBlock
 	}
-	var prevBlock uint64
-	var prevIndex = -1
-	for i := range b.Logs {
-		l := &b.Logs[i].Raw
-		if l.BlockNumber < b.From || l.BlockNumber > b.To {
-			return fmt.Errorf("log of block %d outside range %d-%d", l.BlockNumber, b.From, b.To)
+	for _, logs := range [][]Log{b.Logs, b.Payments} {
+		if err := checkOrder(logs, b.From, b.To); err != nil {
+			return err
 		}
-		if l.BlockNumber < prevBlock || (l.BlockNumber == prevBlock && int(l.Index) <= prevIndex) {
-			return fmt.Errorf("logs out of order at block %d index %d", l.BlockNumber, l.Index)
-		}
-		prevBlock, prevIndex = l.BlockNumber, int(l.Index)
 	}
 	for _, h := range b.Blocks {
 		if h.Number < b.From || h.Number > b.To {
@@ -72,6 +71,23 @@ func (b *Batch) check() error {
 	}
 	if b.Cursor != nil && b.Cursor.Number > b.To {
 		return fmt.Errorf("cursor %d beyond range end %d", b.Cursor.Number, b.To)
+	}
+	return nil
+}
+
+// checkOrder checks that logs lie in [from, to] in strict (block, log index) order.
+func checkOrder(logs []Log, from, to uint64) error {
+	var prevBlock uint64
+	var prevIndex = -1
+	for i := range logs {
+		l := &logs[i].Raw
+		if l.BlockNumber < from || l.BlockNumber > to {
+			return fmt.Errorf("log of block %d outside range %d-%d", l.BlockNumber, from, to)
+		}
+		if l.BlockNumber < prevBlock || (l.BlockNumber == prevBlock && int(l.Index) <= prevIndex) {
+			return fmt.Errorf("logs out of order at block %d index %d", l.BlockNumber, l.Index)
+		}
+		prevBlock, prevIndex = l.BlockNumber, int(l.Index)
 	}
 	return nil
 }

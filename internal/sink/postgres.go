@@ -158,6 +158,11 @@ func replaceRange(ctx context.Context, p *Postgres, tx pgx.Tx, b *Batch) (Stats,
 	if st.Inserted, err = copyRows(ctx, tx, b, bin, allTables); err != nil {
 		return st, err
 	}
+	n, err := storePayments(ctx, tx, b)
+	if err != nil {
+		return st, err
+	}
+	st.Inserted += n
 	keys.addLogs(b)
 	if err := recompute(ctx, tx, b.ChainID, &keys); err != nil {
 		return st, err

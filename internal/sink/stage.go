@@ -110,6 +110,12 @@ func (s *Staged) complete(ctx context.Context, tx pgx.Tx) error {
 		return err
 	}
 	s.st.Inserted += n
+	// The payments are resolved against the wallet history, which the batch before this one
+	// may change: only now has it committed.
+	if n, err = storePayments(ctx, tx, s.b); err != nil {
+		return err
+	}
+	s.st.Inserted += n
 	if err := runAppend(ctx, tx, s.b.ChainID, s.batch, s.names); err != nil {
 		return err
 	}

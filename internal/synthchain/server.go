@@ -447,6 +447,16 @@ func parseMatch(addrRaw json.RawMessage, topicsRaw []json.RawMessage) (func(*typ
 			topics[i] = []common.Hash{h}
 		}
 	}
+	// Long topic lists (recipients) are matched through a set.
+	sets := make([]map[common.Hash]struct{}, len(topics))
+	for i, want := range topics {
+		if len(want) > 16 {
+			sets[i] = make(map[common.Hash]struct{}, len(want))
+			for _, h := range want {
+				sets[i][h] = struct{}{}
+			}
+		}
+	}
 	return func(l *types.Log) bool {
 		if len(addrs) > 0 && !containsAddr(addrs, l.Address) {
 			return false
@@ -455,7 +465,11 @@ func parseMatch(addrRaw json.RawMessage, topicsRaw []json.RawMessage) (func(*typ
 			return false
 		}
 		for i, want := range topics {
-			if len(want) > 0 && !containsHash(want, l.Topics[i]) {
+			if sets[i] != nil {
+				if _, ok := sets[i][l.Topics[i]]; !ok {
+					return false
+				}
+			} else if len(want) > 0 && !containsHash(want, l.Topics[i]) {
 				return false
 			}
 		}

@@ -57,7 +57,15 @@ type Config struct {
 	MaxBatch int
 	// Registries are the emitting contracts (default: the testnet vanity addresses).
 	Registries Registries
+	// TokenLogsPerBlock adds that many logs of an ERC-20 token to every block with registry
+	// logs (an even number; see tokens.go), some of them payments to agents' wallets.
+	TokenLogsPerBlock uint64
+	// Token is the token's address (default 0x...usdc-like, see DefaultToken).
+	Token common.Address
 }
+
+// DefaultToken is the address of the token traffic's token unless Config.Token is set.
+var DefaultToken = common.HexToAddress("0x0000000000000000000000000000000000005dc0")
 
 // Registries are the addresses of the three registries.
 type Registries struct {
@@ -102,6 +110,9 @@ func (c Config) withDefaults() (Config, error) {
 	if c.MaxBatch == 0 {
 		c.MaxBatch = 1000
 	}
+	if c.Token == (common.Address{}) {
+		c.Token = DefaultToken
+	}
 	if c.Registries == (Registries{}) {
 		c.Registries = DefaultRegistries
 	}
@@ -110,6 +121,8 @@ func (c Config) withDefaults() (Config, error) {
 		return c, fmt.Errorf("gap period %d is not a multiple of the event period %d", c.GapEvery, c.EventEvery)
 	case c.GapEvery != 0 && c.GapLength >= c.GapEvery:
 		return c, fmt.Errorf("gap length %d leaves no block of the period %d", c.GapLength, c.GapEvery)
+	case c.TokenLogsPerBlock%2 != 0:
+		return c, fmt.Errorf("token logs per block %d is odd (they come in pairs)", c.TokenLogsPerBlock)
 	case c.Blocks > 1<<32:
 		return c, errors.New("more than 2^32 blocks")
 	}
@@ -281,14 +294,13 @@ func (c *Chain) bloom(b uint64) types.Bloom {
 // computeBloom computes the logs bloom of block b from its logs.
 func (c *Chain) computeBloom(b uint64) types.Bloom {
 	var bl types.Bloom
-	first, end := c.blockLogs(b)
-	for s := first; s < end; s++ {
-		l := c.traffic.log(s)
-		bl.Add(l.address[:])
-		for i := 0; i < l.ntopics; i++ {
-			bl.Add(l.topics[i][:])
+	c.eachLog(b, func(l *types.Log) bool {
+		bl.Add(l.Address[:])
+		for _, t := range l.Topics {
+			bl.Add(t[:])
 		}
-	}
+		return true
+	})
 	return bl
 }
 
@@ -327,6 +339,17 @@ func (c *Chain) eachLog(b uint64, fn func(*types.Log) bool) bool {
 		l.Address, l.Topics, l.Data = g.address, topics[:g.ntopics], g.data
 		l.TxIndex, l.Index = txIndex, uint(s-first)
 		l.TxHash = c.txHash(b, round, g.op)
+		if !fn(&l) {
+			return false
+		}
+	}
+	// The token traffic (tokens.go): one transaction per pair, after the registry logs.
+	var data [32]byte
+	ord, _ := c.activeOrdinal(b)
+	for k := range c.cfg.TokenLogsPerBlock {
+		c.tokenLog(b, end-1, k, &l, &topics, data[:])
+		l.TxIndex, l.Index = txIndex+1+uint(k/2), uint(end-first+k)
+		l.TxHash = c.traffic.hash(domToken+3, (ord*c.cfg.TokenLogsPerBlock+k)/2)
 		if !fn(&l) {
 			return false
 		}

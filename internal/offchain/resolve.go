@@ -241,7 +241,11 @@ func (r *Resolver) Resolve(ctx context.Context, uri string, prev Validators) (Re
 	case erc8004.URIHTTPS, erc8004.URIHTTP:
 		return r.fetchURLs(ctx, res, []string{t}, prev)
 	case erc8004.URIIPFS, erc8004.URICID:
-		return r.fetchGateways(ctx, res, r.cfg.IPFSGateways, ipfsPath(t))
+		p := ipfsPath(t)
+		if cid, _, _ := strings.Cut(p, "/"); erc8004.ClassifyURI(cid) != erc8004.URICID {
+			return res, fmt.Errorf("%w: ipfs URI without a content identifier", ErrUnsupported)
+		}
+		return r.fetchGateways(ctx, res, r.cfg.IPFSGateways, p)
 	case erc8004.URIArweave:
 		return r.fetchGateways(ctx, res, r.cfg.ArweaveGateways, strings.TrimLeft(t[len("ar://"):], "/"))
 	}

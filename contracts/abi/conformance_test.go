@@ -15,8 +15,9 @@ import (
 	contracts "github.com/erc8004-indexer/erc8004-indexer/contracts/abi"
 )
 
-// sharedDir is the read-only reference material, placed beside the repository (also in CI).
-const sharedDir = "../../../shared/erc8004"
+// referenceDir holds the official ABIs and the topic0 list, copied into the repository with their
+// sources and licenses (internal/erc8004/testdata/reference/NOTICE.md).
+const referenceDir = "../../internal/erc8004/testdata/reference"
 
 func parseABI(t *testing.T, js string) gethabi.ABI {
 	t.Helper()
@@ -49,8 +50,8 @@ func TestConformsToOfficialABI(t *testing.T) {
 	for name, ourJSON := range ours {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			raw, err := os.ReadFile(filepath.Join(sharedDir, "abi", "v2", name+".json"))
-			require.NoError(t, err, "official ABI must be readable (shared/ beside the repo)")
+			raw, err := os.ReadFile(filepath.Join(referenceDir, "abi", "v2", name+".json"))
+			require.NoError(t, err, "official ABI must be readable (testdata/reference)")
 			official := parseABI(t, string(raw))
 			our := parseABI(t, ourJSON)
 			require.NotEmpty(t, official.Events)
@@ -76,10 +77,10 @@ func TestConformsToOfficialABI(t *testing.T) {
 }
 
 // TestTopic0MatchesSharedList cross-checks our event IDs against the independently computed
-// topic0 list in shared/erc8004/topic0.txt for every signature both contain.
+// topic0 list in internal/erc8004/testdata/reference/topic0.txt for every signature both contain.
 func TestTopic0MatchesSharedList(t *testing.T) {
 	t.Parallel()
-	f, err := os.Open(filepath.Join(sharedDir, "topic0.txt"))
+	f, err := os.Open(filepath.Join(referenceDir, "topic0.txt"))
 	require.NoError(t, err)
 	defer f.Close()
 	listed := map[string]common.Hash{}

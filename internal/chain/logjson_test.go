@@ -20,14 +20,11 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// fixtureLogs reads the mainnet Identity Registry logs shipped in
-// /work/shared/fixtures (numbers are plain JSON numbers there).
+// fixtureLogs reads the mainnet Identity Registry logs copied into
+// internal/erc8004/testdata/reference (numbers are plain JSON numbers there).
 func fixtureLogs(t testing.TB) []types.Log {
 	t.Helper()
-	raw, err := os.ReadFile("../../../shared/fixtures/mainnet-identity-logs.json")
-	if os.IsNotExist(err) {
-		raw, err = os.ReadFile("/work/shared/fixtures/mainnet-identity-logs.json")
-	}
+	raw, err := os.ReadFile("../erc8004/testdata/reference/mainnet-identity-logs.json")
 	require.NoError(t, err)
 	type fl struct {
 		BlockNumber      uint64         `json:"blockNumber"`

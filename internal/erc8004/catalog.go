@@ -127,7 +127,7 @@ const (
 )
 
 // catalogEntries is the source of truth for the catalog; topic0s are computed
-// from the signatures at init and checked against shared/erc8004/topic0.txt in tests.
+// from the signatures at init and checked against testdata/reference/topic0.txt in tests.
 var catalogEntries = []spec{
 	// Identity registry.
 	{Variant: Variant{Name: "Registered", Signature: sigRegistered, Version: "all", Registry: RegistryIdentity}, decode: decodeRegistered},

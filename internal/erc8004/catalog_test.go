@@ -14,13 +14,14 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// sharedDir is where CI places the read-only shared/ directory (beside the repo).
-const sharedDir = "../../../shared"
+// referenceDir holds the reference material the tests compare against (official ABIs, the
+// topic0 list, the mainnet fixture), with its sources and licenses in NOTICE.md.
+const referenceDir = "testdata/reference"
 
-// readTopic0File parses shared/erc8004/topic0.txt: "0x<topic0> <signature> // comment".
+// readTopic0File parses testdata/reference/topic0.txt: "0x<topic0> <signature> // comment".
 func readTopic0File(t *testing.T) map[common.Hash]string {
 	t.Helper()
-	f, err := os.Open(filepath.Join(sharedDir, "erc8004", "topic0.txt"))
+	f, err := os.Open(filepath.Join(referenceDir, "topic0.txt"))
 	require.NoError(t, err)
 	defer f.Close()
 	out := map[common.Hash]string{}
@@ -89,7 +90,7 @@ func TestVariants_CoverOfficialV2ABIs(t *testing.T) {
 		"ValidationRegistry.json": RegistryValidation,
 	}
 	for file, reg := range files {
-		f, err := os.Open(filepath.Join(sharedDir, "erc8004", "abi", "v2", file))
+		f, err := os.Open(filepath.Join(referenceDir, "abi", "v2", file))
 		require.NoError(t, err)
 		parsed, err := abi.JSON(f)
 		f.Close()

@@ -13,7 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// fixtureLog is one raw log of shared/fixtures/mainnet-identity-logs.json.
+// fixtureLog is one raw log of testdata/reference/mainnet-identity-logs.json.
 type fixtureLog struct {
 	BlockNumber     uint64        `json:"blockNumber"`
 	TransactionHash common.Hash   `json:"transactionHash"`
@@ -41,7 +41,7 @@ func (f fixtureLog) log() *types.Log {
 
 func loadFixture(tb testing.TB) fixtureFile {
 	tb.Helper()
-	b, err := os.ReadFile(filepath.Join(sharedDir, "fixtures", "mainnet-identity-logs.json"))
+	b, err := os.ReadFile(filepath.Join(referenceDir, "mainnet-identity-logs.json"))
 	require.NoError(tb, err)
 	var f fixtureFile
 	require.NoError(tb, json.Unmarshal(b, &f))

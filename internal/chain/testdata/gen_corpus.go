@@ -1,7 +1,7 @@
 //go:build ignore
 
 // gen_corpus writes FuzzDecodeLogs seeds from the real mainnet logs of
-// shared/fixtures/mainnet-identity-logs.json, as eth_getLogs result arrays of 4 logs each, in the
+// internal/erc8004/testdata/reference/mainnet-identity-logs.json, as eth_getLogs result arrays of 4 logs each, in the
 // JSON that go-ethereum's own encoder (the same format nodes answer with) produces. Run from
 // internal/chain:
 //
@@ -31,7 +31,7 @@ type fixtureLog struct {
 }
 
 func main() {
-	b, err := os.ReadFile("../../../shared/fixtures/mainnet-identity-logs.json")
+	b, err := os.ReadFile("../erc8004/testdata/reference/mainnet-identity-logs.json")
 	if err != nil {
 		log.Fatal(err)
 	}

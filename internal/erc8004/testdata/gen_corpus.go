@@ -1,7 +1,7 @@
 //go:build ignore
 
 // gen_corpus writes the committed fuzz seed corpus from the real mainnet logs
-// of shared/fixtures/mainnet-identity-logs.json. Run from internal/erc8004:
+// of testdata/reference/mainnet-identity-logs.json. Run from internal/erc8004:
 //
 //	go run testdata/gen_corpus.go
 package main
@@ -23,7 +23,7 @@ type fixtureLog struct {
 }
 
 func main() {
-	b, err := os.ReadFile("../../../shared/fixtures/mainnet-identity-logs.json")
+	b, err := os.ReadFile("testdata/reference/mainnet-identity-logs.json")
 	if err != nil {
 		log.Fatal(err)
 	}

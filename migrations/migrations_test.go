@@ -97,8 +97,13 @@ func TestVersions(t *testing.T) {
 	t.Parallel()
 	vs := migrations.Versions()
 	require.GreaterOrEqual(t, len(vs), 2)
+	// Versions ascend from 1; numbers are handed out to work landing in parallel, so one may
+	// land before a lower one (Up applies every version not yet recorded, whatever its rank).
+	require.Equal(t, 1, vs[0].Version)
 	for i, m := range vs {
-		require.Equal(t, i+1, m.Version, "versions are contiguous from 1")
+		if i > 0 {
+			require.Greater(t, m.Version, vs[i-1].Version, "versions ascend")
+		}
 		require.NotEmpty(t, m.Name)
 		require.NotEmpty(t, m.SQL)
 	}
@@ -170,7 +175,8 @@ func TestUp(t *testing.T) {
 		}
 		// Types the contract fixes, wherever the column appears.
 		for table, cols := range have {
-			if table == "schema_migrations" {
+			// The migrator's bookkeeping and the read API's keys are not chain data.
+			if table == "schema_migrations" || table == "erc8004_api_keys" {
 				continue
 			}
 			require.Equal(t, "bigint", cols["chain_id"].Type, "%s.chain_id", table)

@@ -5,10 +5,8 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"strconv"
 	"time"
 
-	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/redis/go-redis/v9"
 
 	"github.com/erc8004-indexer/erc8004-indexer/internal/api"
@@ -63,7 +61,7 @@ func runAPI(ctx context.Context, cfg *config.Config) error {
 		return err
 	}
 	defer func() { _ = log.Sync() }()
-	pool, err := openAPIDB(ctx, cfg)
+	pool, err := api.OpenDB(ctx, cfg.DatabaseURL, cfg.Schema, cfg.API.RequestTimeout)
 	if err != nil {
 		return err
 	}
@@ -84,30 +82,4 @@ func runAPI(ctx context.Context, cfg *config.Config) error {
 		return err
 	}
 	return srv.Run(ctx)
-}
-
-// openAPIDB opens the API's pool without connecting (the API starts while the database is
-// down): every session read-only, statements bounded by the request timeout, plans made for
-// each query's actual filters.
-func openAPIDB(ctx context.Context, cfg *config.Config) (*pgxpool.Pool, error) {
-	pc, err := pgxpool.ParseConfig(cfg.DatabaseURL)
-	if err != nil {
-		return nil, fmt.Errorf("parse database url %s: %w", config.RedactURL(cfg.DatabaseURL), err)
-	}
-	rp := pc.ConnConfig.RuntimeParams
-	rp["search_path"] = cfg.Schema
-	rp["default_transaction_read_only"] = "on"
-	rp["statement_timeout"] = strconv.FormatInt(cfg.API.RequestTimeout.Milliseconds(), 10)
-	// The list queries have optional filters ("$2 IS NULL OR owner = $2"): a generic plan would
-	// not use the indexes of the filters given.
-	rp["plan_cache_mode"] = "force_custom_plan"
-	if rp["application_name"] == "" {
-		rp["application_name"] = "erc8004-api"
-	}
-	pc.ConnConfig.ConnectTimeout = 3 * time.Second
-	pool, err := pgxpool.NewWithConfig(ctx, pc)
-	if err != nil {
-		return nil, fmt.Errorf("open database %s: %w", config.RedactURL(cfg.DatabaseURL), err)
-	}
-	return pool, nil
 }

@@ -13,7 +13,10 @@ import (
 )
 
 func init() {
-	var name string
+	var (
+		name string
+		fs   *flag.FlagSet
+	)
 	register(command{
 		name:    "apikey",
 		summary: "create, list or revoke keys of the read API",
@@ -28,13 +31,24 @@ Examples:
   indexer apikey create --name explorer
   indexer apikey list
   indexer apikey revoke --name explorer`,
-		flags: func(fs *flag.FlagSet, cfg *config.Config) {
-			cfg.DatabaseFlags(fs)
-			fs.StringVar(&name, "name", "", "`name` of the key (create, revoke)")
+		flags: func(f *flag.FlagSet, cfg *config.Config) {
+			fs = f
+			cfg.DatabaseFlags(f)
+			f.StringVar(&name, "name", "", "`name` of the key (create, revoke)")
 		},
 		run: func(ctx context.Context, cfg *config.Config, args []string) error {
-			if len(args) != 1 {
+			if len(args) == 0 {
 				return errors.New("give one action: create, list or revoke (see 'indexer apikey --help')")
+			}
+			// Flags may also follow the action ('apikey create --name N').
+			if err := fs.Parse(args[1:]); err != nil {
+				return fmt.Errorf("%w (see 'indexer apikey --help')", err)
+			}
+			if fs.NArg() > 0 {
+				return fmt.Errorf("unexpected argument %q (see 'indexer apikey --help')", fs.Arg(0))
+			}
+			if err := cfg.Validate(); err != nil {
+				return err
 			}
 			if err := cfg.Require("database-url"); err != nil {
 				return err

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/erc8004-indexer/erc8004-indexer/internal/erc8004"
 )
 
 // Feedback is one feedback of an agent with its responses inline.
@@ -93,7 +95,7 @@ func (s *Server) listFeedback(r *http.Request) (any, error) {
 		  AND ($7::bigint IS NULL OR (block_number, log_index) > ($7::bigint, $8::integer))
 		ORDER BY block_number, log_index
 		LIMIT $9`
-	rows, err := s.db.Query(r.Context(), qf, int64(chainID), id, client, q.text("tag1"), q.text("tag2"), revoked,
+	rows, err := s.db.Query(r.Context(), qf, int64(chainID), id, client, q.tag("tag1"), q.tag("tag2"), revoked,
 		block, logIndex, limit+1)
 	if err != nil {
 		return nil, fmt.Errorf("list feedback: %w", err)
@@ -175,7 +177,9 @@ const maxSummaryClients = 1000
 // listed client counts as often as it is listed, as the contract's loop does), revoked excluded,
 // a tag filter applying when non-empty; each value scaled to 18 decimals (WAD), the sum divided
 // by the count (truncating toward zero), then by 10^(18 - mode) where mode is the most frequent
-// valueDecimals (ties: the smallest), the result truncated to int128. Without ?clients= the
+// valueDecimals (ties: the smallest), the result truncated to int128. Tags are compared as the
+// tables store them (erc8004.SafeText): a tag with NUL bytes or invalid UTF-8 matches its
+// U+FFFD-replaced form, the one place where the API cannot tell apart what the contract does. Without ?clients= the
 // agent's clients (getClients) are used, as v_erc8004_agent_reputation does; the contract itself
 // reverts on an empty list.
 func (s *Server) summary(r *http.Request) (any, error) {
@@ -221,7 +225,7 @@ func (s *Server) summary(r *http.Request) (any, error) {
 		                (10::numeric ^ (18 - (SELECT value_decimals FROM mode)))::numeric(78,0))), 0)::text,
 		       coalesce((SELECT value_decimals FROM mode), 0)::smallint
 		FROM sel`
-	out := Summary{Clients: clients, Tag1: q.get("tag1"), Tag2: q.get("tag2")}
+	out := Summary{Clients: clients, Tag1: erc8004.SafeText(q.get("tag1")), Tag2: erc8004.SafeText(q.get("tag2"))}
 	if out.Clients == nil {
 		out.Clients = []string{}
 	}

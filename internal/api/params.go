@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/erc8004-indexer/erc8004-indexer/internal/config"
+	"github.com/erc8004-indexer/erc8004-indexer/internal/erc8004"
 )
 
 // Page sizes of the list routes: DefaultLimit when ?limit= is absent, at most MaxLimit.
@@ -80,6 +81,16 @@ func (q query) text(name string) *string {
 		return nil
 	}
 	s := q.get(name)
+	return &s
+}
+
+// tag returns a tag filter made comparable with the stored tags (erc8004.SafeText), nil when
+// absent.
+func (q query) tag(name string) *string {
+	if !q.has(name) {
+		return nil
+	}
+	s := erc8004.SafeText(q.get(name))
 	return &s
 }
 

@@ -44,6 +44,13 @@ var contract = map[string][]string{
 	"v_erc8004_agent_stats": {"chain_id", "agent_id", "owner", "agent_uri", "agent_wallet",
 		"feedback_count", "summary_value", "summary_decimals", "validation_count", "responded_count",
 		"avg_response", "metadata_key_count"},
+	"erc8004_agent_registrations": {"chain_id", "agent_id", "uri", "status", "name", "description", "image",
+		"services", "x402_support", "active", "supported_trust", "document", "content_hash", "errors",
+		"warnings", "fetched_at", "attempts", "next_fetch_at"},
+	"erc8004_agent_registration_documents": {"chain_id", "agent_id", "content_hash", "document"},
+	"erc8004_feedback_files": {"chain_id", "block_number", "log_index", "uri", "status", "hash_ok",
+		"document", "proof_of_payment", "tag1", "tag2", "endpoint", "text", "fetched_at"},
+	"v_erc8004_agent_profiles": {"chain_id", "agent_id", "status", "name", "image", "x402_support", "active"},
 }
 
 // column is one row of information_schema.columns, the unit of the schema snapshot.
@@ -97,8 +104,9 @@ func TestVersions(t *testing.T) {
 	t.Parallel()
 	vs := migrations.Versions()
 	require.GreaterOrEqual(t, len(vs), 2)
-	// Versions ascend from 1; numbers are handed out to work landing in parallel, so one may
-	// land before a lower one (Up applies every version not yet recorded, whatever its rank).
+	// Versions ascend from 1 without duplicates. They need not be contiguous: numbers are handed
+	// out to parallel work ahead of time, so 0006 may land before 0004, and Apply applies every
+	// version a schema has not recorded, wherever it falls.
 	require.Equal(t, 1, vs[0].Version)
 	for i, m := range vs {
 		if i > 0 {

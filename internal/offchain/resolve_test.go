@@ -24,7 +24,7 @@ import (
 
 const testCID = "QmYwAPJzv5CZsnA625s3Xf2nemtYgPpHdWEz79ojWnPbdG"
 
-// testResolver returns a resolver for loopback servers: private targets allowed, short timeouts.
+// testResolver returns a resolver for loopback servers, with short timeouts.
 func testResolver(t *testing.T, mod func(*Config)) *Resolver {
 	t.Helper()
 	cfg := Config{AllowPrivate: true, AllowHTTP: true, Timeout: 2 * time.Second, Attempts: 3,
@@ -32,7 +32,11 @@ func testResolver(t *testing.T, mod func(*Config)) *Resolver {
 	if mod != nil {
 		mod(&cfg)
 	}
-	r := NewResolver(cfg)
+	// Loopback only, whatever AllowPrivate says: a test never reaches another address, and
+	// 127.0.0.2 stands for a private target.
+	r := newResolver(cfg, guard{allow: func(a netip.Addr) bool {
+		return a == netip.MustParseAddr("127.0.0.1") || a == netip.IPv6Loopback()
+	}})
 	t.Cleanup(r.Close)
 	return r
 }

@@ -76,6 +76,8 @@ type Config struct {
 	// PaymentOwners also counts transfers to an agent's owner as payments to the agent
 	// (--payment-owners, PAYMENT_OWNERS).
 	PaymentOwners bool
+	// API is the configuration of 'indexer api' (APIFlags).
+	API API
 }
 
 // DefaultHTTPAddr is the default listen address of /metrics, /healthz and /readyz: loopback only.
@@ -90,6 +92,7 @@ func Default() Config {
 		LogFormat: "auto",
 		LogLevel:  "info",
 		MaxLag:    100,
+		API:       DefaultAPI(),
 	}
 }
 
@@ -108,6 +111,13 @@ var envVars = map[string][]string{
 	"finality-depth": {"FINALITY_DEPTH"},
 	"payment-token":  {"PAYMENT_TOKEN"},
 	"payment-owners": {"PAYMENT_OWNERS"},
+	// indexer api
+	"listen":          {"API_LISTEN"},
+	"anonymous-rate":  {"API_ANONYMOUS_RATE"},
+	"key-rate":        {"API_KEY_RATE"},
+	"cache-ttl":       {"API_CACHE_TTL"},
+	"trusted-proxies": {"API_TRUSTED_PROXIES"},
+	"request-timeout": {"API_REQUEST_TIMEOUT"},
 }
 
 // EnvVars returns every environment variable the indexer reads, sorted.

@@ -46,6 +46,8 @@ type File struct {
 	LogLevel       string      `yaml:"log_level"`
 	AllowDeepReorg bool        `yaml:"allow_deep_reorg"`
 	Chains         []FileChain `yaml:"chains"`
+	// API holds the settings of 'indexer api'.
+	API *FileAPI `yaml:"api"`
 }
 
 // FileChain is one chain of the configuration file.
@@ -140,6 +142,9 @@ func (c *Config) LoadFile(fs *flag.FlagSet, getenv func(string) string) error {
 	}
 	if f.AllowDeepReorg {
 		c.AllowDeepReorg = true
+	}
+	if err := f.API.apply(c.ConfigFile, &c.API, explicit); err != nil {
+		return err
 	}
 
 	chains := f.Chains

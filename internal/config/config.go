@@ -70,6 +70,8 @@ type Config struct {
 	// MaxLag is the most blocks the indexed block may trail the chain head (beyond the
 	// confirmations) for /readyz to answer 200 (--max-lag, MAX_LAG).
 	MaxLag uint64
+	// Offchain configures the off-chain file worker of run and dev.
+	Offchain Offchain
 }
 
 // DefaultHTTPAddr is the default listen address of /metrics, /healthz and /readyz: loopback only.
@@ -84,6 +86,7 @@ func Default() Config {
 		LogFormat: "auto",
 		LogLevel:  "info",
 		MaxLag:    100,
+		Offchain:  Offchain{Fetch: true},
 	}
 }
 

@@ -135,13 +135,20 @@ type Resolver struct {
 	hosts map[string]chan struct{} // per-host slots, created on first use
 }
 
-// NewResolver returns a Resolver for cfg; zero fields take DefaultConfig's values.
+// NewResolver returns a Resolver for cfg; zero fields (nil gateway lists) take DefaultConfig's
+// values.
 func NewResolver(cfg Config) *Resolver {
 	return newResolver(cfg, newGuard(cfg.AllowPrivate))
 }
 
 func newResolver(cfg Config, g guard) *Resolver {
 	def := DefaultConfig()
+	if cfg.IPFSGateways == nil {
+		cfg.IPFSGateways = def.IPFSGateways
+	}
+	if cfg.ArweaveGateways == nil {
+		cfg.ArweaveGateways = def.ArweaveGateways
+	}
 	if cfg.MaxBytes <= 0 {
 		cfg.MaxBytes = def.MaxBytes
 	}

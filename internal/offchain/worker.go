@@ -111,7 +111,7 @@ func (w *Worker) loop(ctx context.Context, outs chan<- outcome, slots chan struc
 	tick := time.NewTicker(w.cfg.Poll)
 	defer tick.Stop()
 	failures := 0
-	reconcile := true
+	reconcile, last := true, time.Time{}
 	for {
 		if reconcile {
 			c, err := w.db.reconcile(ctx)
@@ -126,7 +126,7 @@ func (w *Worker) loop(ctx context.Context, outs chan<- outcome, slots chan struc
 				}
 				continue
 			}
-			failures = 0
+			failures, last = 0, time.Now()
 			if c != (reconcileCounts{}) {
 				w.log.Info("off-chain files reconciled", zap.Int64("registrations_added", c.RegsAdded),
 					zap.Int64("registrations_requeued", c.RegsChanged), zap.Int64("registrations_removed", c.RegsRemoved),
@@ -161,7 +161,9 @@ func (w *Worker) loop(ctx context.Context, outs chan<- outcome, slots chan struc
 		case <-ctx.Done():
 			return ctx.Err()
 		case <-w.wake:
-			reconcile = true
+			// During a backfill commits come many times a second: reconcile (full scans of the
+			// agents and feedback) at most every half poll period.
+			reconcile = time.Since(last) >= w.cfg.Poll/2
 		case <-tick.C:
 			reconcile = true
 		case <-w.freed:

@@ -28,6 +28,9 @@ type WorkerConfig struct {
 	Lease time.Duration
 	// InFlight bounds the files claimed and not yet recorded.
 	InFlight int
+	// Observe, if set, is called after each attempt with its duration (fetch and parse) and
+	// outcome, for metrics and benchmarks. It must not block.
+	Observe func(elapsed time.Duration, status Status)
 }
 
 // DefaultWorkerConfig polls every 2 s, refreshes mutable files every 6 h, retries unreachable
@@ -224,6 +227,9 @@ func (w *Worker) writer(ctx context.Context, outs <-chan outcome, slots chan str
 // outcome to record. It logs no content.
 func (w *Worker) process(ctx context.Context, j job) outcome {
 	o := outcome{job: j, kind: string(erc8004.ClassifyURI(j.uri))}
+	if w.cfg.Observe != nil {
+		defer func(start time.Time) { w.cfg.Observe(time.Since(start), o.status) }(time.Now())
+	}
 	// Bound the whole attempt (several gateways, retries) well inside the lease.
 	ctx, cancel := context.WithTimeout(ctx, w.cfg.Lease/2)
 	defer cancel()

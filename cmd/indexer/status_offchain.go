@@ -28,28 +28,46 @@ func readOffchainCounts(ctx context.Context, tx pgx.Tx, byID map[uint64]*chainSt
 	if !present {
 		return nil
 	}
+	counts, err := queryOffchainCounts(ctx, tx)
+	if err != nil {
+		return err
+	}
+	for id, c := range counts {
+		if s := byID[uint64(id)]; s != nil {
+			s.Offchain = *c
+		}
+	}
+	return nil
+}
+
+// queryOffchainCounts counts the off-chain file rows per chain and status.
+func queryOffchainCounts(ctx context.Context, db interface {
+	Query(context.Context, string, ...any) (pgx.Rows, error)
+}) (map[int64]*offchainCounts, error) {
 	const q = `
 		SELECT 'r', chain_id, status, count(*) FROM erc8004_agent_registrations GROUP BY chain_id, status
 		UNION ALL
 		SELECT 'f', chain_id, status, count(*) FROM erc8004_feedback_files GROUP BY chain_id, status`
-	rows, err := tx.Query(ctx, q)
+	rows, err := db.Query(ctx, q)
 	if err != nil {
-		return fmt.Errorf("count off-chain files: %w", err)
+		return nil, fmt.Errorf("count off-chain files: %w", err)
 	}
 	defer rows.Close()
+	out := map[int64]*offchainCounts{}
 	for rows.Next() {
 		var table, st string
 		var id, n int64
 		if err := rows.Scan(&table, &id, &st, &n); err != nil {
-			return fmt.Errorf("count off-chain files: %w", err)
+			return nil, fmt.Errorf("count off-chain files: %w", err)
 		}
-		s := byID[uint64(id)]
-		if s == nil {
-			continue
+		c := out[id]
+		if c == nil {
+			c = &offchainCounts{}
+			out[id] = c
 		}
-		m := &s.Offchain.Registrations
+		m := &c.Registrations
 		if table == "f" {
-			m = &s.Offchain.FeedbackFiles
+			m = &c.FeedbackFiles
 		}
 		if *m == nil {
 			*m = map[string]int64{}
@@ -57,9 +75,9 @@ func readOffchainCounts(ctx context.Context, tx pgx.Tx, byID map[uint64]*chainSt
 		(*m)[st] = n
 	}
 	if err := rows.Err(); err != nil {
-		return fmt.Errorf("count off-chain files: %w", err)
+		return nil, fmt.Errorf("count off-chain files: %w", err)
 	}
-	return nil
+	return out, nil
 }
 
 // printOffchainCounts prints one line per chain that has off-chain file rows, e.g.

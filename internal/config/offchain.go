@@ -65,10 +65,16 @@ func init() {
 	}
 }
 
+// FetchOffchainFlag binds --fetch-offchain alone (dev mode serves its own files).
+func (c *Config) FetchOffchainFlag(fs *flag.FlagSet) {
+	fs.BoolVar(&c.Offchain.Fetch, "fetch-offchain", c.Offchain.Fetch, usage("fetch-offchain",
+		"fetch, parse and store the agents' registration files and the feedback files"))
+}
+
 // OffchainFlags binds the off-chain worker's flags.
 func (c *Config) OffchainFlags(fs *flag.FlagSet) {
+	c.FetchOffchainFlag(fs)
 	o := &c.Offchain
-	fs.BoolVar(&o.Fetch, "fetch-offchain", o.Fetch, usage("fetch-offchain", "fetch, parse and store the agents' registration files and the feedback files"))
 	fs.Var(&listValue{p: &o.IPFSGateways}, "ipfs-gateway", usage("ipfs-gateway",
 		"IPFS gateway base `url`, tried in order (repeatable, comma-separated; default https://ipfs.io/ipfs/,https://dweb.link/ipfs/)"))
 	fs.Var(&listValue{p: &o.ArweaveGateways}, "arweave-gateway", usage("arweave-gateway",

@@ -183,7 +183,8 @@ func TestUp(t *testing.T) {
 		}
 		// Types the contract fixes, wherever the column appears.
 		for table, cols := range have {
-			if table == "schema_migrations" {
+			// The migrator's bookkeeping and the read API's keys are not chain data.
+			if table == "schema_migrations" || table == "erc8004_api_keys" {
 				continue
 			}
 			require.Equal(t, "bigint", cols["chain_id"].Type, "%s.chain_id", table)

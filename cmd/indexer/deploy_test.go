@@ -117,6 +117,7 @@ func TestDeploy_Render(t *testing.T) {
 			DockerfilePath  string `yaml:"dockerfilePath"`
 			DockerCommand   string `yaml:"dockerCommand"`
 			NumInstances    int    `yaml:"numInstances"`
+			HealthCheckPath string `yaml:"healthCheckPath"`
 			MaxmemoryPolicy string `yaml:"maxmemoryPolicy"`
 			IPAllowList     []any  `yaml:"ipAllowList"`
 			EnvVars         []struct {
@@ -143,11 +144,26 @@ func TestDeploy_Render(t *testing.T) {
 	}
 	require.Len(t, bp.Databases, 1)
 	require.GreaterOrEqual(t, bp.Databases[0].PostgresMajorVersion, "14")
-	workers := 0
+	workers, apis := 0, 0
 	for _, s := range bp.Services {
 		if s.Type == "keyvalue" {
 			require.Equal(t, "noeviction", s.MaxmemoryPolicy)
 			require.NotNil(t, s.IPAllowList, "required for Key Value")
+			continue
+		}
+		if s.Type == "web" {
+			// The read API: its own service on the same database and Key Value instance.
+			apis++
+			require.Equal(t, "/usr/local/bin/indexer api", s.DockerCommand)
+			require.Equal(t, "/healthz", s.HealthCheckPath)
+			keys := map[string]string{}
+			for _, e := range s.EnvVars {
+				require.Contains(t, config.EnvVars(), e.Key)
+				keys[e.Key] = e.Value
+			}
+			require.Contains(t, keys, "DATABASE_URL")
+			require.Contains(t, keys, "VALKEY_URL")
+			require.Equal(t, "0.0.0.0:10000", keys["API_LISTEN"])
 			continue
 		}
 		workers++
@@ -176,6 +192,7 @@ func TestDeploy_Render(t *testing.T) {
 		}
 	}
 	require.Equal(t, 1, workers)
+	require.Equal(t, 1, apis)
 }
 
 // TestDeploy_Dockerfile checks the Dockerfile's shape: a build stage compiling a static binary,

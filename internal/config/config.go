@@ -70,6 +70,8 @@ type Config struct {
 	// MaxLag is the most blocks the indexed block may trail the chain head (beyond the
 	// confirmations) for /readyz to answer 200 (--max-lag, MAX_LAG).
 	MaxLag uint64
+	// API is the configuration of 'indexer api' (APIFlags).
+	API API
 	// Offchain configures the off-chain file worker of run and dev.
 	Offchain Offchain
 }
@@ -86,6 +88,7 @@ func Default() Config {
 		LogFormat: "auto",
 		LogLevel:  "info",
 		MaxLag:    100,
+		API:       DefaultAPI(),
 		Offchain:  Offchain{Fetch: true},
 	}
 }
@@ -103,6 +106,13 @@ var envVars = map[string][]string{
 	"max-lag":        {"MAX_LAG"},
 	"config":         {"INDEXER_CONFIG"},
 	"finality-depth": {"FINALITY_DEPTH"},
+	// indexer api
+	"listen":          {"API_LISTEN"},
+	"anonymous-rate":  {"API_ANONYMOUS_RATE"},
+	"key-rate":        {"API_KEY_RATE"},
+	"cache-ttl":       {"API_CACHE_TTL"},
+	"trusted-proxies": {"API_TRUSTED_PROXIES"},
+	"request-timeout": {"API_REQUEST_TIMEOUT"},
 }
 
 // EnvVars returns every environment variable the indexer reads, sorted.

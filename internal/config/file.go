@@ -36,17 +36,20 @@ import (
 //	    identity_registry: 0x5FbDB2315678afecb367f032d93F642f64180aa3
 //	    start_block: 0
 type File struct {
-	DatabaseURL    string       `yaml:"database_url"`
-	Schema         string       `yaml:"schema"`
-	ValkeyURL      string       `yaml:"valkey_url"`
-	KeyPrefix      string       `yaml:"key_prefix"`
-	HTTPAddr       *string      `yaml:"http_addr"` // "" disables the server
-	MaxLag         *uint64      `yaml:"max_lag"`
-	LogFormat      string       `yaml:"log_format"`
-	LogLevel       string       `yaml:"log_level"`
-	AllowDeepReorg bool         `yaml:"allow_deep_reorg"`
-	Chains         []FileChain  `yaml:"chains"`
-	Offchain       FileOffchain `yaml:"offchain"`
+	DatabaseURL    string      `yaml:"database_url"`
+	Schema         string      `yaml:"schema"`
+	ValkeyURL      string      `yaml:"valkey_url"`
+	KeyPrefix      string      `yaml:"key_prefix"`
+	HTTPAddr       *string     `yaml:"http_addr"` // "" disables the server
+	MaxLag         *uint64     `yaml:"max_lag"`
+	LogFormat      string      `yaml:"log_format"`
+	LogLevel       string      `yaml:"log_level"`
+	AllowDeepReorg bool        `yaml:"allow_deep_reorg"`
+	Chains         []FileChain `yaml:"chains"`
+	// API holds the settings of 'indexer api'.
+	API *FileAPI `yaml:"api"`
+	// Offchain holds the off-chain worker settings of run (docs/offchain.md).
+	Offchain FileOffchain `yaml:"offchain"`
 }
 
 // FileChain is one chain of the configuration file.
@@ -137,7 +140,9 @@ func (c *Config) LoadFile(fs *flag.FlagSet, getenv func(string) string) error {
 	if f.AllowDeepReorg {
 		c.AllowDeepReorg = true
 	}
-	c.applyFileOffchain(f.Offchain, explicit)
+	if err := f.API.apply(c.ConfigFile, &c.API, explicit); err != nil {
+		return err
+	}
 
 	chains := f.Chains
 	if len(c.Chains) > 0 {

@@ -78,6 +78,8 @@ type Config struct {
 	PaymentOwners bool
 	// API is the configuration of 'indexer api' (APIFlags).
 	API API
+	// Offchain configures the off-chain file worker of run and dev.
+	Offchain Offchain
 }
 
 // DefaultHTTPAddr is the default listen address of /metrics, /healthz and /readyz: loopback only.
@@ -93,6 +95,7 @@ func Default() Config {
 		LogLevel:  "info",
 		MaxLag:    100,
 		API:       DefaultAPI(),
+		Offchain:  Offchain{Fetch: true},
 	}
 }
 

@@ -29,6 +29,7 @@ const TARGETS = [
   ['ValidationRegistry.sol', 'ValidationRegistry'],
   ['@openzeppelin/contracts/proxy/ERC1967/ERC1967Proxy.sol', 'ERC1967Proxy'],
   ['test/ERC1271Wallet.sol', 'ERC1271Wallet'],
+  ['test/PaymentToken.sol', 'PaymentToken'],
 ];
 
 // EIP-170: the simulated backend rejects larger runtime code.

@@ -18,6 +18,7 @@
 //
 //	bench [-case all|dense|sparse] [-database-url URL] [-cpuprofile FILE] [-memprofile FILE]
 //	bench serve [chain flags]   (the synthetic chain alone; prints its URL)
+//	bench api [-agents N] [-feedback N] [-duration D] [-concurrency N]   (the read API; see api.go)
 //
 // It is not a test: `make bench` runs it, `make test` does not.
 package main
@@ -35,9 +36,12 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 	var err error
-	if len(os.Args) > 1 && os.Args[1] == "serve" {
+	switch {
+	case len(os.Args) > 1 && os.Args[1] == "serve":
 		err = serve(ctx, os.Args[2:], os.Stdout)
-	} else {
+	case len(os.Args) > 1 && os.Args[1] == "api":
+		err = runAPI(ctx, os.Args[2:], os.Stdout)
+	default:
 		err = run(ctx, os.Args[1:], os.Stdout)
 	}
 	if err != nil && !errors.Is(err, context.Canceled) {

@@ -172,6 +172,13 @@ func seedBasic(t *testing.T, pool *pgxpool.Pool) {
 		chainID, repReg, addr(20), addr(11), hash(30))
 	exec(t, pool, `INSERT INTO erc8004_agent_metadata (chain_id, registry, agent_id, key_hash, key, value, value_text, block_number, tx_hash, log_index)
 		VALUES ($1, $2, 1, $3, 'name', '\x416c696365'::bytea, 'Alice', 12, $3, 2)`, chainID, registry, hash(7))
+	exec(t, pool, `INSERT INTO erc8004_agent_registrations (chain_id, agent_id, registry, uri, status, name, description, services,
+		x402_support, active, supported_trust, content_hash, fetched_at)
+		VALUES ($1, 1, $2, 'ipfs://agent-1', 'ok', 'Alice 100%', 'helps', '[{"name":"A2A","endpoint":"https://a.example"}]', true, true,
+		        '{reputation}', $3, now()),
+		       ($1, 4, $2, 'ipfs://agent-4', 'ok', 'Bob', NULL, NULL, false, false, NULL, $3, now())`, chainID, registry, hash(8))
+	exec(t, pool, `INSERT INTO erc8004_agent_registrations (chain_id, agent_id, registry, uri, status, errors)
+		VALUES ($1, 2, $2, 'ipfs://agent-2', 'invalid', '{"not JSON"}')`, chainID, registry)
 	exec(t, pool, `INSERT INTO erc8004_validations (chain_id, registry, request_hash, validator_address, agent_id, request_uri, response,
 		response_uri, response_hash, tag, response_count, responded_block, block_number, tx_hash, log_index)
 		VALUES ($1, $2, $3, $4, 1, 'ipfs://req', 90, 'ipfs://resp', $5, 'audit', 2, 41, 40, $3, 1),

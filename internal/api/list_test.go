@@ -98,6 +98,7 @@ func TestAPI_PaginationStable(t *testing.T) {
 			next++
 			addAgent(t, pool, next, addr(11), nil, 50+next)
 			addFeedback(t, pool, fb{agent: 3, client: 40 + next, index: 1, value: "1", block: 60 + next, log: 1})
+			refreshAggregates(t, pool)
 		}
 	}
 	for _, q := range []string{"sort=id", "sort=id&order=desc", "sort=registration", "sort=registration&order=asc",

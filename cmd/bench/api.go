@@ -267,11 +267,32 @@ func loadAPIData(ctx context.Context, pool *pgxpool.Pool, o apiOptions) error {
 		head, fmt.Sprintf("0x%064x", head)); err != nil {
 		return fmt.Errorf("write cursor: %w", err)
 	}
+	// The reputation views read per-agent aggregate tables (migration 0005) that the writer keeps;
+	// rows COPYed here bypass it, so rebuild them as its rollback path does.
+	if _, err := pool.Exec(ctx, refreshAggregates); err != nil {
+		return fmt.Errorf("rebuild aggregates: %w", err)
+	}
 	if _, err := pool.Exec(ctx, `ANALYZE`); err != nil {
 		return fmt.Errorf("analyze: %w", err)
 	}
 	return nil
 }
+
+// refreshAggregates recomputes the aggregate tables of migration 0005 from the rows (nothing
+// when the schema does not have them).
+const refreshAggregates = `DO $$
+DECLARE
+    ids numeric[];
+BEGIN
+    IF to_regprocedure('erc8004_compute_agent_aggregates(bigint, numeric[])') IS NULL THEN
+        RETURN;
+    END IF;
+    SELECT array_agg(DISTINCT agent_id) INTO ids FROM erc8004_reputation WHERE chain_id = 1;
+    EXECUTE 'INSERT INTO erc8004_agent_aggregates SELECT * FROM erc8004_compute_agent_aggregates(1, $1)' USING ids;
+    EXECUTE 'INSERT INTO erc8004_agent_value_decimals SELECT * FROM erc8004_compute_agent_value_decimals(1, $1)' USING ids;
+    EXECUTE 'INSERT INTO erc8004_agent_tag_aggregates SELECT * FROM erc8004_compute_agent_tag_aggregates(1, $1)' USING ids;
+END
+$$`
 
 func pow10(n int) int {
 	p := 1

@@ -4,6 +4,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 	"go.uber.org/zap"
@@ -29,6 +30,12 @@ database against the contracts' view functions (as 'indexer verify' does), print
   dev: blocks=N events=N reorgs=N mismatches=N
 as its last line and exits non-zero on any mismatch. Without --blocks it runs until interrupted.
 
+Off-chain files: the dev chain's registration and feedback URIs (https://...example.org/...,
+ipfs://...) are answered by a local file server, some broken on purpose, and the off-chain worker
+parses them within seconds (see docs/offchain.md; --fetch-offchain=false turns it off). With
+--blocks, the line before the summary counts them per status:
+  dev: off-chain registrations ok=N ...; feedback files ok=N ...
+
 Examples:
   indexer dev --database-url postgres://postgres@127.0.0.1:5432/postgres
   indexer dev --blocks 500 --reorg-every 25 --seed 7
@@ -36,6 +43,7 @@ Examples:
 		flags: func(fs *flag.FlagSet, cfg *config.Config) {
 			cfg.DatabaseFlags(fs)
 			cfg.ValkeyFlags(fs)
+			cfg.FetchOffchainFlag(fs)
 			fs.Uint64Var(&opts.Blocks, "blocks", 0, "stop after `N` blocks, verify and print a summary (0: run until interrupted)")
 			fs.Uint64Var(&opts.ReorgEvery, "reorg-every", 0, "fork the chain every `N` blocks (0: never)")
 			fs.Uint64Var(&opts.MaxReorgDepth, "max-reorg-depth", 20, "deepest fork, in `blocks`")
@@ -69,12 +77,36 @@ Examples:
 			opts.Ready = func(httpURL, wsURL string) {
 				log.Info("dev chain serving JSON-RPC", zap.String("http", httpURL), zap.String("ws", wsURL))
 			}
+			// The off-chain worker runs beside the dev chain, on files served locally.
+			dctx, stopWorker := context.WithCancel(ctx)
+			defer stopWorker()
+			workerDone := make(chan error, 1)
+			off := newDevOffchain(cfg.Offchain, pool, log)
+			if off != nil {
+				defer off.Close()
+				opts.Notify = withOffchainWake(opts.Notify, off.worker)
+				go func() { workerDone <- off.worker.Run(dctx) }()
+			} else {
+				close(workerDone)
+			}
 			sum, err := daemon.Dev(ctx, pool, log, opts)
+			if err == nil && off != nil && opts.Blocks > 0 {
+				err = off.settle(ctx, pool, 30*time.Second)
+			}
+			stopWorker()
+			if werr := <-workerDone; err == nil {
+				err = werr
+			}
 			if err != nil {
 				return err
 			}
 			if opts.Blocks == 0 {
 				return nil
+			}
+			if off != nil {
+				if err := printDevOffchain(ctx, pool); err != nil {
+					return err
+				}
 			}
 			for _, m := range sum.Report.Mismatches {
 				fmt.Println("mismatch:", m)

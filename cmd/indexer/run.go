@@ -77,6 +77,7 @@ Examples:
 			cfg.FileFlags(fs)
 			cfg.HTTPFlags(fs)
 			cfg.ValkeyFlags(fs)
+			cfg.OffchainFlags(fs)
 			fs.Uint64Var(&rf.backfillSpan, "backfill-span", 0, "most `blocks` per batch below finality (default 10000)")
 			fs.DurationVar(&rf.lockPoll, "lock-poll", time.Second, "how often a standby tries to take a chain's lock (`duration`)")
 		},
@@ -149,6 +150,11 @@ func runChains(ctx context.Context, cfg *config.Config, rf runFlags) error {
 	halts := &chainHalts{running: len(specs)}
 	progress := metrics.NewProgress(m, log.Named("progress"), bar)
 	g.Go(func() error { return progress.Run(gctx) })
+	ow, resolver := newOffchainWorker(cfg.Offchain, pool, 0, log)
+	if ow != nil {
+		defer resolver.Close()
+		g.Go(func() error { return ow.Run(gctx) })
+	}
 	for _, spec := range specs {
 		spec.BackfillSpan = rf.backfillSpan
 		spec.Metrics = m.Chain(spec.Name, spec.ChainID)
@@ -159,6 +165,7 @@ func runChains(ctx context.Context, cfg *config.Config, rf runFlags) error {
 			g.Go(func() error { return pub.Run(gctx) })
 			notify = pub.Notify
 		}
+		notify = withOffchainWake(notify, ow)
 		log.Info("chain configured", zap.String("chain", spec.Name), zap.Uint64("chain_id", spec.ChainID),
 			zap.Uint64("start_block", spec.StartBlock), zap.Bool("find_start", spec.FindStart),
 			zap.Uint64("confirmations", spec.Confirmations), zap.Uint64("finality_depth", spec.FinalityDepth))

@@ -100,6 +100,8 @@ type chainStatus struct {
 	Replica            bool     `json:"replica"`
 	ReplicaLagSeconds  *float64 `json:"replica_lag_seconds"`
 	ReplicaBehindBytes *int64   `json:"replica_behind_bytes"`
+	// Offchain counts the chain's off-chain file rows per status.
+	Offchain offchainCounts `json:"offchain"`
 }
 
 // replicaLag is a standby's replay lag, as any role can read it.
@@ -237,6 +239,9 @@ func readStatus(ctx context.Context, pool *pgxpool.Pool, schema string, want []u
 	for i := range out {
 		byID[out[i].ChainID] = &out[i]
 	}
+	if err := readOffchainCounts(ctx, tx, byID); err != nil {
+		return nil, err
+	}
 	if !replica {
 		for id, s := range byID {
 			classID, objID := lock.Split(lock.Key(schema, id))
@@ -339,6 +344,7 @@ func printStatus(w io.Writer, rows []chainStatus, now time.Time) {
 			fmt.Fprintf(w, "%s: rpc: %s\n", s.Chain, s.RPCError)
 		}
 	}
+	printOffchainCounts(w, rows)
 	if len(rows) == 0 {
 		fmt.Fprintln(w, "no chain is indexed yet")
 		return

@@ -72,6 +72,8 @@ type Config struct {
 	MaxLag uint64
 	// API is the configuration of 'indexer api' (APIFlags).
 	API API
+	// Offchain configures the off-chain file worker of run and dev.
+	Offchain Offchain
 }
 
 // DefaultHTTPAddr is the default listen address of /metrics, /healthz and /readyz: loopback only.
@@ -87,6 +89,7 @@ func Default() Config {
 		LogLevel:  "info",
 		MaxLag:    100,
 		API:       DefaultAPI(),
+		Offchain:  Offchain{Fetch: true},
 	}
 }
 

@@ -48,6 +48,8 @@ type File struct {
 	Chains         []FileChain `yaml:"chains"`
 	// API holds the settings of 'indexer api'.
 	API *FileAPI `yaml:"api"`
+	// Offchain holds the off-chain worker settings of run (docs/offchain.md).
+	Offchain FileOffchain `yaml:"offchain"`
 }
 
 // FileChain is one chain of the configuration file.

@@ -60,6 +60,9 @@ var (
 // Validate checks that every value is well formed, returning the first problem as a
 // *FieldError. Whether a value is needed at all depends on the subcommand: see Require.
 func (c *Config) Validate() error {
+	if err := c.validateOffchain(); err != nil {
+		return err
+	}
 	if !schemaRe.MatchString(c.Schema) {
 		return newFieldError("schema", c.Schema, "must be 1-63 letters, digits or _, not starting with a digit")
 	}

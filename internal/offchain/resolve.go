@@ -3,6 +3,7 @@ package offchain
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -60,7 +61,8 @@ type Config struct {
 	IPFSGateways []string
 	// ArweaveGateways are tried in order for ar:// URIs, e.g. "https://arweave.net/".
 	ArweaveGateways []string
-	// AllowHTTP lets http:// URIs (and redirects to http://) be fetched; https:// always may.
+	// AllowHTTP lets http:// URIs (and redirects to http://) be fetched; https:// always may,
+	// and so may a configured gateway given as http:// (a local IPFS node).
 	AllowHTTP bool
 	// AllowPrivate turns the SSRF guard off: loopback, private, link-local, CGNAT and metadata
 	// addresses become reachable. For tests and dev mode only.
@@ -77,6 +79,11 @@ type Config struct {
 	Concurrency, PerHost int
 	// MaxRedirects bounds the redirects followed by one request.
 	MaxRedirects int
+	// Dial, if set, replaces the network dialer, and with it the dial-time SSRF check: dev mode
+	// and the benchmark use it to answer every host from a loopback server. TLS, if set, is the
+	// client's TLS configuration (the trust roots of such a server).
+	Dial func(ctx context.Context, network, addr string) (net.Conn, error)
+	TLS  *tls.Config
 }
 
 // DefaultConfig returns the defaults: public gateways, HTTPS only, 1 MiB, 15 s per attempt, 3
@@ -135,13 +142,20 @@ type Resolver struct {
 	hosts map[string]chan struct{} // per-host slots, created on first use
 }
 
-// NewResolver returns a Resolver for cfg; zero fields take DefaultConfig's values.
+// NewResolver returns a Resolver for cfg; zero fields (nil gateway lists) take DefaultConfig's
+// values.
 func NewResolver(cfg Config) *Resolver {
 	return newResolver(cfg, newGuard(cfg.AllowPrivate))
 }
 
 func newResolver(cfg Config, g guard) *Resolver {
 	def := DefaultConfig()
+	if cfg.IPFSGateways == nil {
+		cfg.IPFSGateways = def.IPFSGateways
+	}
+	if cfg.ArweaveGateways == nil {
+		cfg.ArweaveGateways = def.ArweaveGateways
+	}
 	if cfg.MaxBytes <= 0 {
 		cfg.MaxBytes = def.MaxBytes
 	}
@@ -168,9 +182,14 @@ func newResolver(cfg Config, g guard) *Resolver {
 	}
 	r := &Resolver{cfg: cfg, guard: g, all: make(chan struct{}, cfg.Concurrency), hosts: map[string]chan struct{}{}}
 	dialer := &net.Dialer{Timeout: cfg.Timeout, KeepAlive: 30 * time.Second, Control: g.control}
+	dial := dialer.DialContext
+	if cfg.Dial != nil {
+		dial = cfg.Dial
+	}
 	transport := &http.Transport{
 		Proxy:                 nil, // a proxy would dial for us, past the guard
-		DialContext:           dialer.DialContext,
+		DialContext:           dial,
+		TLSClientConfig:       cfg.TLS,
 		ForceAttemptHTTP2:     true,
 		MaxIdleConns:          cfg.Concurrency,
 		MaxIdleConnsPerHost:   cfg.PerHost,
@@ -191,19 +210,19 @@ func (r *Resolver) checkRedirect(req *http.Request, via []*http.Request) error {
 	if len(via) >= r.cfg.MaxRedirects {
 		return fmt.Errorf("stopped after %d redirects", len(via))
 	}
-	if err := r.checkURL(req.URL); err != nil {
+	if err := r.checkURL(req.URL, false); err != nil {
 		return fmt.Errorf("redirect: %w", err)
 	}
 	return nil
 }
 
-// checkURL refuses URLs of another scheme than https (or http when allowed), without a host, or
-// whose host is a literal address the guard refuses.
-func (r *Resolver) checkURL(u *url.URL) error {
+// checkURL refuses URLs of another scheme than https (or http when allowed, or when the URL is
+// an operator's gateway), without a host, or whose host is a literal address the guard refuses.
+func (r *Resolver) checkURL(u *url.URL, gateway bool) error {
 	switch strings.ToLower(u.Scheme) {
 	case "https":
 	case "http":
-		if !r.cfg.AllowHTTP {
+		if !r.cfg.AllowHTTP && !gateway {
 			return fmt.Errorf("%w: plain http is disabled", ErrUnsupported)
 		}
 	default:
@@ -239,7 +258,7 @@ func (r *Resolver) Resolve(ctx context.Context, uri string, prev Validators) (Re
 		res.Body, res.Immutable = b, true
 		return res, nil
 	case erc8004.URIHTTPS, erc8004.URIHTTP:
-		return r.fetchURLs(ctx, res, []string{t}, prev)
+		return r.fetchURLs(ctx, res, []string{t}, false, prev)
 	case erc8004.URIIPFS, erc8004.URICID:
 		p := ipfsPath(t)
 		if cid, _, _ := strings.Cut(p, "/"); erc8004.ClassifyURI(cid) != erc8004.URICID {
@@ -281,14 +300,15 @@ func (r *Resolver) fetchGateways(ctx context.Context, res Result, gateways []str
 	for i, g := range gateways {
 		urls[i] = strings.TrimRight(g, "/") + "/" + path
 	}
-	res, err := r.fetchURLs(ctx, res, urls, Validators{})
+	res, err := r.fetchURLs(ctx, res, urls, true, Validators{})
 	res.Immutable = err == nil
 	return res, err
 }
 
 // fetchURLs tries each URL in order, each up to Attempts times while the failure is transient,
-// and returns the first success or the last error.
-func (r *Resolver) fetchURLs(ctx context.Context, res Result, urls []string, prev Validators) (Result, error) {
+// and returns the first success or the last error. gateway says the URLs are on configured
+// gateways, which may be plain http (a local IPFS node); redirects from them may not.
+func (r *Resolver) fetchURLs(ctx context.Context, res Result, urls []string, gateway bool, prev Validators) (Result, error) {
 	var last error
 	for _, raw := range urls {
 		u, err := url.Parse(raw)
@@ -296,7 +316,7 @@ func (r *Resolver) fetchURLs(ctx context.Context, res Result, urls []string, pre
 			last = fmt.Errorf("%w: %v", ErrUnsupported, err)
 			continue
 		}
-		if err := r.checkURL(u); err != nil {
+		if err := r.checkURL(u, gateway); err != nil {
 			last = err
 			continue
 		}

@@ -28,6 +28,9 @@ type WorkerConfig struct {
 	Lease time.Duration
 	// InFlight bounds the files claimed and not yet recorded.
 	InFlight int
+	// Observe, if set, is called after each attempt with its duration (fetch and parse) and
+	// outcome, for metrics and benchmarks. It must not block.
+	Observe func(elapsed time.Duration, status Status)
 }
 
 // DefaultWorkerConfig polls every 2 s, refreshes mutable files every 6 h, retries unreachable
@@ -111,7 +114,7 @@ func (w *Worker) loop(ctx context.Context, outs chan<- outcome, slots chan struc
 	tick := time.NewTicker(w.cfg.Poll)
 	defer tick.Stop()
 	failures := 0
-	reconcile := true
+	reconcile, last := true, time.Time{}
 	for {
 		if reconcile {
 			c, err := w.db.reconcile(ctx)
@@ -126,7 +129,7 @@ func (w *Worker) loop(ctx context.Context, outs chan<- outcome, slots chan struc
 				}
 				continue
 			}
-			failures = 0
+			failures, last = 0, time.Now()
 			if c != (reconcileCounts{}) {
 				w.log.Info("off-chain files reconciled", zap.Int64("registrations_added", c.RegsAdded),
 					zap.Int64("registrations_requeued", c.RegsChanged), zap.Int64("registrations_removed", c.RegsRemoved),
@@ -161,7 +164,9 @@ func (w *Worker) loop(ctx context.Context, outs chan<- outcome, slots chan struc
 		case <-ctx.Done():
 			return ctx.Err()
 		case <-w.wake:
-			reconcile = true
+			// During a backfill commits come many times a second: reconcile (full scans of the
+			// agents and feedback) at most every half poll period.
+			reconcile = time.Since(last) >= w.cfg.Poll/2
 		case <-tick.C:
 			reconcile = true
 		case <-w.freed:
@@ -222,6 +227,9 @@ func (w *Worker) writer(ctx context.Context, outs <-chan outcome, slots chan str
 // outcome to record. It logs no content.
 func (w *Worker) process(ctx context.Context, j job) outcome {
 	o := outcome{job: j, kind: string(erc8004.ClassifyURI(j.uri))}
+	if w.cfg.Observe != nil {
+		defer func(start time.Time) { w.cfg.Observe(time.Since(start), o.status) }(time.Now())
+	}
 	// Bound the whole attempt (several gateways, retries) well inside the lease.
 	ctx, cancel := context.WithTimeout(ctx, w.cfg.Lease/2)
 	defer cancel()

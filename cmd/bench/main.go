@@ -19,6 +19,7 @@
 //	bench [-case all|dense|sparse] [-database-url URL] [-cpuprofile FILE] [-memprofile FILE]
 //	bench serve [chain flags]   (the synthetic chain alone; prints its URL)
 //	bench payments [-transfers N] [-mode auto|recipients|token-wide]   (see payments.go)
+//	bench api [-agents N] [-feedback N] [-duration D] [-concurrency N]   (the read API; see api.go)
 //	bench offchain [flags]      (the off-chain worker: 10,000 files through a local gateway, then a
 //	                             backfill with the worker off and on; last line
 //	                             "offchain: files=N per_s=N p99_ms=N")
@@ -44,6 +45,8 @@ func main() {
 		err = serve(ctx, os.Args[2:], os.Stdout)
 	case len(os.Args) > 1 && os.Args[1] == "payments":
 		err = runPayments(ctx, os.Args[2:], os.Stdout)
+	case len(os.Args) > 1 && os.Args[1] == "api":
+		err = runAPI(ctx, os.Args[2:], os.Stdout)
 	case len(os.Args) > 1 && os.Args[1] == "offchain":
 		err = runOffchain(ctx, os.Args[2:], os.Stdout)
 	default:

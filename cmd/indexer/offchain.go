@@ -32,7 +32,7 @@ func resolverConfig(o config.Offchain) offchain.Config {
 
 // newOffchainWorker returns the off-chain file worker of run and dev and its resolver (to
 // Close), or nils when --fetch-offchain=false.
-func newOffchainWorker(o config.Offchain, pool *pgxpool.Pool, poll time.Duration, log *zap.Logger) (*offchain.Worker, *offchain.Resolver) {
+func newOffchainWorker(o config.Offchain, pool *pgxpool.Pool, parsed func(int64, []string), log *zap.Logger) (*offchain.Worker, *offchain.Resolver) {
 	if !o.Fetch {
 		log.Info("off-chain files are not fetched (--fetch-offchain=false)")
 		return nil, nil
@@ -41,7 +41,7 @@ func newOffchainWorker(o config.Offchain, pool *pgxpool.Pool, poll time.Duration
 		log.Warn("off-chain SSRF guard off: files may be fetched from private addresses (--offchain-allow-private)")
 	}
 	r := offchain.NewResolver(resolverConfig(o))
-	w := offchain.NewWorker(offchain.WorkerConfig{Poll: poll, Refresh: o.Refresh}, pool, r, log.Named("offchain"))
+	w := offchain.NewWorker(offchain.WorkerConfig{Refresh: o.Refresh, Parsed: parsed}, pool, r, log.Named("offchain"))
 	return w, r
 }
 

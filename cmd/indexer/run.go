@@ -151,10 +151,16 @@ func runChains(ctx context.Context, cfg *config.Config, rf runFlags) error {
 	halts := &chainHalts{running: len(specs)}
 	progress := metrics.NewProgress(m, log.Named("progress"), bar)
 	g.Go(func() error { return progress.Run(gctx) })
-	ow, resolver := newOffchainWorker(cfg.Offchain, pool, 0, log)
+	// The off-chain worker tells each chain's publisher which agents' parsed files changed; the
+	// map is filled below, before the worker starts.
+	pubs := map[int64]*publish.Publisher{}
+	ow, resolver := newOffchainWorker(cfg.Offchain, pool, func(chainID int64, ids []string) {
+		if p := pubs[chainID]; p != nil {
+			p.Touch(ids)
+		}
+	}, log)
 	if ow != nil {
 		defer resolver.Close()
-		g.Go(func() error { return ow.Run(gctx) })
 	}
 	for _, spec := range specs {
 		spec.BackfillSpan = rf.backfillSpan
@@ -165,6 +171,7 @@ func runChains(ctx context.Context, cfg *config.Config, rf runFlags) error {
 				publish.Options{ChainID: spec.ChainID, Prefix: cfg.KeyPrefix})
 			g.Go(func() error { return pub.Run(gctx) })
 			notify = pub.Notify
+			pubs[int64(spec.ChainID)] = pub
 		}
 		notify = withOffchainWake(notify, ow)
 		log.Info("chain configured", zap.String("chain", spec.Name), zap.Uint64("chain_id", spec.ChainID),
@@ -183,6 +190,9 @@ func runChains(ctx context.Context, cfg *config.Config, rf runFlags) error {
 			}
 			return halts.halt(spec, err, log)
 		})
+	}
+	if ow != nil {
+		g.Go(func() error { return ow.Run(gctx) })
 	}
 	return g.Wait()
 }

@@ -28,6 +28,10 @@ type WorkerConfig struct {
 	Lease time.Duration
 	// InFlight bounds the files claimed and not yet recorded.
 	InFlight int
+	// Parsed, if set, is called after a batch of outcomes is committed with the agents whose
+	// registration row it changed, per chain (the publisher refreshes their Valkey hashes). It
+	// must not block.
+	Parsed func(chainID int64, agentIDs []string)
 	// Observe, if set, is called after each attempt with its duration (fetch and parse) and
 	// outcome, for metrics and benchmarks. It must not block.
 	Observe func(elapsed time.Duration, status Status)
@@ -74,8 +78,6 @@ type Worker struct {
 	log      *zap.Logger
 	wake     chan struct{}
 	freed    chan struct{} // the writer freed slots: claim again without waiting for a tick
-	// recorded, if set, is called after each batch of outcomes is committed (tests, dev mode).
-	recorded func(n int)
 }
 
 // NewWorker returns a worker over pool's schema (the migrated tables) using resolver.
@@ -217,8 +219,16 @@ func (w *Worker) writer(ctx context.Context, outs <-chan outcome, slots chan str
 		case w.freed <- struct{}{}:
 		default:
 		}
-		if w.recorded != nil {
-			w.recorded(len(batch))
+		if w.cfg.Parsed != nil {
+			byChain := map[int64][]string{}
+			for i := range batch {
+				if !batch[i].feedback {
+					byChain[batch[i].chainID] = append(byChain[batch[i].chainID], batch[i].agentID)
+				}
+			}
+			for id, agents := range byChain {
+				w.cfg.Parsed(id, agents)
+			}
 		}
 	}
 }

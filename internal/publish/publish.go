@@ -150,6 +150,23 @@ func (p *Publisher) Notify(u indexer.Update) {
 	}
 }
 
+// Touch queues agents whose hash changed outside the index (the off-chain worker parsed their
+// registration file), to be published with the next publication. It never blocks.
+func (p *Publisher) Touch(ids []string) {
+	if len(ids) == 0 {
+		return
+	}
+	p.mu.Lock()
+	for _, id := range ids {
+		p.queue.agents[id] = struct{}{}
+	}
+	p.mu.Unlock()
+	select {
+	case p.wake <- struct{}{}:
+	default:
+	}
+}
+
 // boundLocked drops the oldest queued event messages beyond MaxPending queued messages, and then the updates
 // left with nothing to publish (their agents stay queued), so that a long outage holds bounded
 // memory. Rollback messages are kept: they are few and a consumer needs them to retract what it

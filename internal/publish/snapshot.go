@@ -39,6 +39,10 @@ type agentRow struct {
 	SummaryDecimals int16
 	ValidationCount int64
 	AvgResponse     int16
+	// Name, Image and X402 come from the agent's parsed registration file
+	// (erc8004_agent_registrations); nil until the off-chain worker has parsed one.
+	Name, Image *string
+	X402        *bool
 }
 
 // idChunk bounds the ids sent in one aggregate query.
@@ -156,17 +160,19 @@ SELECT a.agent_id::text,
        coalesce(m.mode_decimals, 0)::smallint,
        coalesce(v.validation_count, 0)::bigint,
        CASE WHEN coalesce(v.responded_count, 0) = 0 THEN 0
-            ELSE div(v.response_sum, v.responded_count) END::smallint
+            ELSE div(v.response_sum, v.responded_count) END::smallint,
+       g.name, g.image, g.x402_support
 FROM agents a
 LEFT JOIN sums s        USING (agent_id)
 LEFT JOIN mode m        USING (agent_id)
 LEFT JOIN validations v USING (agent_id)
+LEFT JOIN erc8004_agent_registrations g ON g.chain_id = $1 AND g.agent_id = a.agent_id
 ORDER BY a.agent_id`
 )
 
 func scanAgent(r pgx.CollectableRow) (agentRow, error) {
 	var a agentRow
 	err := r.Scan(&a.ID, &a.Owner, &a.URI, &a.FeedbackCount, &a.SummaryValue, &a.SummaryDecimals,
-		&a.ValidationCount, &a.AvgResponse)
+		&a.ValidationCount, &a.AvgResponse, &a.Name, &a.Image, &a.X402)
 	return a, err
 }

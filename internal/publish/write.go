@@ -222,14 +222,26 @@ func (p *Publisher) writeAgent(ctx context.Context, pipe redis.Pipeliner, a *age
 	key := p.keys.Agent(a.ID)
 	// DEL first: the hash holds exactly the published fields, whatever an older version wrote.
 	pipe.Del(ctx, key)
-	pipe.HSet(ctx, key,
+	fields := []any{
 		"feedback_count", a.FeedbackCount,
 		"summary_value", a.SummaryValue,
 		"summary_decimals", a.SummaryDecimals,
 		"validation_count", a.ValidationCount,
 		"avg_response", a.AvgResponse,
 		"owner", a.Owner,
-		"agent_uri", a.URI)
+		"agent_uri", a.URI,
+	}
+	// The registration file's fields, once the off-chain worker parsed them.
+	if a.Name != nil {
+		fields = append(fields, "name", *a.Name)
+	}
+	if a.Image != nil {
+		fields = append(fields, "image", *a.Image)
+	}
+	if a.X402 != nil {
+		fields = append(fields, "x402", *a.X402)
+	}
+	pipe.HSet(ctx, key, fields...)
 	if p.opts.TTL > 0 {
 		pipe.Expire(ctx, key, p.opts.TTL)
 	}

@@ -18,6 +18,7 @@
 //
 //	bench [-case all|dense|sparse] [-database-url URL] [-cpuprofile FILE] [-memprofile FILE]
 //	bench serve [chain flags]   (the synthetic chain alone; prints its URL)
+//	bench api [-agents N] [-feedback N] [-duration D] [-concurrency N]   (the read API; see api.go)
 //	bench offchain [flags]      (the off-chain worker: 10,000 files through a local gateway, then a
 //	                             backfill with the worker off and on; last line
 //	                             "offchain: files=N per_s=N p99_ms=N")
@@ -41,6 +42,8 @@ func main() {
 	switch {
 	case len(os.Args) > 1 && os.Args[1] == "serve":
 		err = serve(ctx, os.Args[2:], os.Stdout)
+	case len(os.Args) > 1 && os.Args[1] == "api":
+		err = runAPI(ctx, os.Args[2:], os.Stdout)
 	case len(os.Args) > 1 && os.Args[1] == "offchain":
 		err = runOffchain(ctx, os.Args[2:], os.Stdout)
 	default:

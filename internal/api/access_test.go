@@ -248,3 +248,38 @@ func TestAPI_DatabaseDown(t *testing.T) {
 		require.NotContains(t, string(body), "127.0.0.1")
 	}
 }
+
+// TestAPI_Timeouts holds a lock the agent detail's query waits for: the request ends at the
+// request timeout (statement_timeout on the API's sessions, the request's context) with an
+// error body instead of hanging, and the next request after the lock is released is served.
+func TestAPI_Timeouts(t *testing.T) {
+	t.Parallel()
+	admin, schema, dsn := testdb.NewWithSchema(t)
+	seedBasic(t, admin)
+	ctx := context.Background()
+	cfg := testConfig()
+	cfg.RequestTimeout = 500 * time.Millisecond
+	cfg.CacheTTL = 0
+	pool, err := api.OpenDB(ctx, dsn, schema, cfg.RequestTimeout)
+	require.NoError(t, err)
+	t.Cleanup(pool.Close)
+	b := &bundle{pool: pool}
+	b.serve(t, pool, nil, cfg)
+
+	tx, err := admin.Begin(ctx)
+	require.NoError(t, err)
+	_, err = tx.Exec(ctx, `LOCK TABLE erc8004_agents IN ACCESS EXCLUSIVE MODE`)
+	require.NoError(t, err)
+	start := time.Now()
+	resp, body := b.get(t, pathf("/agents/1"))
+	require.Less(t, time.Since(start), 3*time.Second)
+	require.Contains(t, []int{http.StatusServiceUnavailable, http.StatusGatewayTimeout}, resp.StatusCode, string(body))
+	require.Contains(t, []string{api.CodeUnavailable, api.CodeTimeout}, errCode(t, body))
+	require.NoError(t, tx.Rollback(ctx))
+	b.getJSON(t, pathf("/agents/1"), http.StatusOK, nil)
+
+	// The API's sessions cannot write, whatever the role may do.
+	_, err = pool.Exec(ctx, `UPDATE erc8004_agents SET owner = owner`)
+	require.Error(t, err)
+	require.Contains(t, err.Error(), "read-only")
+}

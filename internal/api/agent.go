@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -13,21 +14,41 @@ import (
 
 // AgentDetail is GET /v1/chains/{chain}/agents/{id}.
 type AgentDetail struct {
-	ChainID      uint64     `json:"chainId"`
-	AgentID      string     `json:"agentId"`
-	Registry     string     `json:"registry"`
-	Owner        string     `json:"owner"`
-	AgentURI     string     `json:"agentURI"`
-	AgentWallet  *string    `json:"agentWallet"`
-	Approved     *string    `json:"approved"`
-	CreatedBlock int64      `json:"createdBlock"`
-	CreatedTx    string     `json:"createdTx"`
-	CreatedAt    *time.Time `json:"createdAt"`
-	UpdatedBlock int64      `json:"updatedBlock"`
-	UpdatedAt    *time.Time `json:"updatedAt"`
-	Metadata     []Metadata `json:"metadata"`
-	Reputation   Reputation `json:"reputation"`
-	Validations  ValStats   `json:"validations"`
+	ChainID      uint64        `json:"chainId"`
+	AgentID      string        `json:"agentId"`
+	Registry     string        `json:"registry"`
+	Owner        string        `json:"owner"`
+	AgentURI     string        `json:"agentURI"`
+	AgentWallet  *string       `json:"agentWallet"`
+	Approved     *string       `json:"approved"`
+	CreatedBlock int64         `json:"createdBlock"`
+	CreatedTx    string        `json:"createdTx"`
+	CreatedAt    *time.Time    `json:"createdAt"`
+	UpdatedBlock int64         `json:"updatedBlock"`
+	UpdatedAt    *time.Time    `json:"updatedAt"`
+	Metadata     []Metadata    `json:"metadata"`
+	Registration *Registration `json:"registration"`
+	Reputation   Reputation    `json:"reputation"`
+	Validations  ValStats      `json:"validations"`
+}
+
+// Registration is the parsed registration file behind the agent's URI, as the off-chain worker
+// last read it (erc8004_agent_registrations). Status is pending until the worker has tried the
+// current URI; the fields are those of the last document parsed from URI (kept while a later
+// re-fetch fails), null when none was.
+type Registration struct {
+	Status         string          `json:"status"`
+	URI            string          `json:"uri"`
+	Name           *string         `json:"name"`
+	Description    *string         `json:"description"`
+	Image          *string         `json:"image"`
+	Services       json.RawMessage `json:"services"`
+	X402Support    *bool           `json:"x402Support"`
+	Active         *bool           `json:"active"`
+	SupportedTrust []string        `json:"supportedTrust"`
+	ContentHash    *string         `json:"contentHash"`
+	Errors         []string        `json:"errors"`
+	FetchedAt      *time.Time      `json:"fetchedAt"`
 }
 
 // Metadata is one current metadata entry of an agent: the raw value as 0x hex, and as text
@@ -93,7 +114,36 @@ func (s *Server) getAgent(r *http.Request) (any, error) {
 	if d.Metadata, err = s.metadata(r.Context(), chainID, d.Registry, id); err != nil {
 		return nil, err
 	}
+	if d.Registration, err = s.registration(r.Context(), chainID, d.Registry, id, d.AgentURI); err != nil {
+		return nil, err
+	}
 	return d, nil
+}
+
+// registration reads the agent's parsed registration file; an agent the worker has not seen yet
+// is pending on its current URI.
+func (s *Server) registration(ctx context.Context, chainID uint64, registry, id, uri string) (*Registration, error) {
+	const q = `SELECT status, uri, name, description, image, services, x402_support, active, supported_trust, content_hash,
+			errors, fetched_at
+		FROM erc8004_agent_registrations WHERE chain_id = $1 AND agent_id = $2 AND registry = $3`
+	g := Registration{}
+	var services []byte
+	err := s.db.QueryRow(ctx, q, int64(chainID), id, registry).Scan(&g.Status, &g.URI, &g.Name, &g.Description, &g.Image,
+		&services, &g.X402Support, &g.Active, &g.SupportedTrust, &g.ContentHash, &g.Errors, &g.FetchedAt)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return &Registration{Status: "pending", URI: uri, Services: json.RawMessage("null"), Errors: []string{}}, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read registration: %w", err)
+	}
+	g.Services = json.RawMessage("null")
+	if services != nil {
+		g.Services = services
+	}
+	if g.Errors == nil {
+		g.Errors = []string{}
+	}
+	return &g, nil
 }
 
 func (s *Server) metadata(ctx context.Context, chainID uint64, registry, id string) ([]Metadata, error) {

@@ -4,9 +4,12 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/erc8004-indexer/erc8004-indexer/internal/erc8004"
 )
 
 // Agent is one agent in a listing.
@@ -16,6 +19,9 @@ type Agent struct {
 	Owner                string     `json:"owner"`
 	AgentURI             string     `json:"agentURI"`
 	AgentWallet          *string    `json:"agentWallet"`
+	Name                 *string    `json:"name"`
+	X402Support          *bool      `json:"x402Support"`
+	Active               *bool      `json:"active"`
 	CreatedBlock         int64      `json:"createdBlock"`
 	CreatedAt            *time.Time `json:"createdAt"`
 	FeedbackCount        int64      `json:"feedbackCount"`
@@ -55,18 +61,25 @@ var agentListQueries = func() map[string]string {
 	  AND ($3::text IS NULL OR a.agent_wallet = $3)
 	  AND ($4::boolean IS NULL OR $4 = EXISTS (SELECT 1 FROM erc8004_reputation f
 	       WHERE f.chain_id = a.chain_id AND f.agent_id = a.agent_id AND NOT f.is_revoked))
+	  AND ($9::boolean IS NULL OR g.x402_support = $9)
+	  AND ($10::boolean IS NULL OR g.active = $10)
+	  AND ($11::text IS NULL OR g.name ILIKE $11)
 	  AND ($5::numeric IS NULL OR (`
-	const identity = `SELECT a.agent_id::text, a.registry, a.owner, a.agent_uri, a.agent_wallet, a.created_block, a.created_at,
+	const identity = `SELECT a.agent_id::text, a.registry, a.owner, a.agent_uri, a.agent_wallet, g.name, g.x402_support, g.active,
+		a.created_block, a.created_at,
 		0::bigint, '0', 0::smallint, `
 	const reputation = `WITH r AS MATERIALIZED (
 		SELECT agent_id, feedback_count, summary_value, summary_decimals FROM v_erc8004_agent_reputation WHERE chain_id = $1)
-	SELECT a.agent_id::text, a.registry, a.owner, a.agent_uri, a.agent_wallet, a.created_block, a.created_at,
-		r.feedback_count, r.summary_value::text, r.summary_decimals, `
+	SELECT a.agent_id::text, a.registry, a.owner, a.agent_uri, a.agent_wallet, g.name, g.x402_support, g.active,
+		a.created_block, a.created_at, r.feedback_count, r.summary_value::text, r.summary_decimals, `
+	// The parsed registration file (off-chain worker): at most one row per agent.
+	const registration = `
+	LEFT JOIN erc8004_agent_registrations g ON g.chain_id = a.chain_id AND g.agent_id = a.agent_id AND g.registry = a.registry`
 	const fromIdentity = ` AS sort_key
-	FROM erc8004_agents a`
+	FROM erc8004_agents a` + registration
 	const fromReputation = ` AS sort_key
 	FROM erc8004_agents a
-	JOIN r ON r.agent_id = a.agent_id`
+	JOIN r ON r.agent_id = a.agent_id` + registration
 	const tail = `, a.agent_id, a.registry) `
 	const page = ` ($5::numeric, $6::numeric, $7::text))
 	ORDER BY `
@@ -87,13 +100,16 @@ var agentListQueries = func() map[string]string {
 const agentReputationQuery = `SELECT agent_id::text, feedback_count, summary_value::text, summary_decimals
 	FROM v_erc8004_agent_reputation WHERE chain_id = $1 AND agent_id = ANY($2::numeric[])`
 
+// likeEscaper escapes the wildcards of a name search (ILIKE's default escape is the backslash).
+var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
+
 // listAgents serves GET /v1/chains/{chain}/agents.
 func (s *Server) listAgents(r *http.Request) (any, error) {
 	chainID, err := parseChain(r.PathValue("chain"))
 	if err != nil {
 		return nil, err
 	}
-	q, err := parseQuery(r, "owner", "wallet", "has_feedback", "sort", "order", "cursor", "limit")
+	q, err := parseQuery(r, "owner", "wallet", "has_feedback", "x402", "active", "name", "sort", "order", "cursor", "limit")
 	if err != nil {
 		return nil, err
 	}
@@ -108,6 +124,19 @@ func (s *Server) listAgents(r *http.Request) (any, error) {
 	hasFeedback, err := q.boolean("has_feedback")
 	if err != nil {
 		return nil, err
+	}
+	x402, err := q.boolean("x402")
+	if err != nil {
+		return nil, err
+	}
+	active, err := q.boolean("active")
+	if err != nil {
+		return nil, err
+	}
+	var namePattern *string
+	if q.has("name") {
+		p := "%" + likeEscaper.Replace(erc8004.SafeText(q.get("name"))) + "%"
+		namePattern = &p
 	}
 	sortName := "id"
 	if q.has("sort") {
@@ -141,7 +170,7 @@ func (s *Server) listAgents(r *http.Request) (any, error) {
 		key, id, registry = &cur.Key, &cur.ID, &cur.Sub
 	}
 	rows, err := s.db.Query(r.Context(), agentListQueries[sortName+":"+dir],
-		int64(chainID), owner, wallet, hasFeedback, key, id, registry, limit+1)
+		int64(chainID), owner, wallet, hasFeedback, key, id, registry, limit+1, x402, active, namePattern)
 	if err != nil {
 		return nil, fmt.Errorf("list agents: %w", err)
 	}
@@ -151,7 +180,8 @@ func (s *Server) listAgents(r *http.Request) (any, error) {
 	for rows.Next() {
 		var a Agent
 		var sortKey string
-		if err := rows.Scan(&a.AgentID, &a.Registry, &a.Owner, &a.AgentURI, &a.AgentWallet, &a.CreatedBlock, &a.CreatedAt,
+		if err := rows.Scan(&a.AgentID, &a.Registry, &a.Owner, &a.AgentURI, &a.AgentWallet, &a.Name, &a.X402Support, &a.Active,
+			&a.CreatedBlock, &a.CreatedAt,
 			&a.FeedbackCount, &a.SummaryValue, &a.SummaryValueDecimals, &sortKey); err != nil {
 			return nil, fmt.Errorf("list agents: %w", err)
 		}

@@ -52,6 +52,7 @@ func setup(t *testing.T, cfg config.API, seed func(t *testing.T, pool *pgxpool.P
 	rdb, prefix := testvalkey.New(t)
 	if seed != nil {
 		seed(t, pool)
+		refreshAggregates(t, pool)
 	}
 	b := &bundle{pool: pool, rdb: rdb, prefix: prefix}
 	b.serve(t, pool, rdb, cfg)
@@ -172,6 +173,13 @@ func seedBasic(t *testing.T, pool *pgxpool.Pool) {
 		chainID, repReg, addr(20), addr(11), hash(30))
 	exec(t, pool, `INSERT INTO erc8004_agent_metadata (chain_id, registry, agent_id, key_hash, key, value, value_text, block_number, tx_hash, log_index)
 		VALUES ($1, $2, 1, $3, 'name', '\x416c696365'::bytea, 'Alice', 12, $3, 2)`, chainID, registry, hash(7))
+	exec(t, pool, `INSERT INTO erc8004_agent_registrations (chain_id, agent_id, registry, uri, status, name, description, services,
+		x402_support, active, supported_trust, content_hash, fetched_at)
+		VALUES ($1, 1, $2, 'ipfs://agent-1', 'ok', 'Alice 100%', 'helps', '[{"name":"A2A","endpoint":"https://a.example"}]', true, true,
+		        '{reputation}', $3, now()),
+		       ($1, 4, $2, 'ipfs://agent-4', 'ok', 'Bob', NULL, NULL, false, false, NULL, $3, now())`, chainID, registry, hash(8))
+	exec(t, pool, `INSERT INTO erc8004_agent_registrations (chain_id, agent_id, registry, uri, status, errors)
+		VALUES ($1, 2, $2, 'ipfs://agent-2', 'invalid', '{"not JSON"}')`, chainID, registry)
 	exec(t, pool, `INSERT INTO erc8004_validations (chain_id, registry, request_hash, validator_address, agent_id, request_uri, response,
 		response_uri, response_hash, tag, response_count, responded_block, block_number, tx_hash, log_index)
 		VALUES ($1, $2, $3, $4, 1, 'ipfs://req', 90, 'ipfs://resp', $5, 'audit', 2, 41, 40, $3, 1),
@@ -181,6 +189,40 @@ func seedBasic(t *testing.T, pool *pgxpool.Pool) {
 		response_uri, response_hash, tag, block_number, tx_hash, log_index)
 		VALUES ($1, $2, $3, $4, 1, 50, 'ipfs://a', $5, 'audit', 40, $5, 2), ($1, $2, $3, $4, 1, 90, 'ipfs://resp', $6, 'audit', 41, $6, 1)`,
 		chainID, valReg, hash(40), addr(30), hash(43), hash(41))
+}
+
+// RefreshAggregatesSQL recomputes, from the rows, the per-agent aggregate tables that the
+// reputation views read once migration 0005 is applied (the writer keeps them in its
+// transaction; fixtures insert rows directly, so they rebuild them as a rollback does). Without
+// those tables it does nothing.
+const RefreshAggregatesSQL = `DO $$
+DECLARE
+    c bigint;
+    ids numeric[];
+BEGIN
+    IF to_regprocedure('erc8004_compute_agent_aggregates(bigint, numeric[])') IS NULL THEN
+        RETURN;
+    END IF;
+    EXECUTE 'DELETE FROM erc8004_agent_aggregates';
+    EXECUTE 'DELETE FROM erc8004_agent_value_decimals';
+    EXECUTE 'DELETE FROM erc8004_agent_tag_aggregates';
+    FOR c IN SELECT chain_id FROM erc8004_agents UNION SELECT chain_id FROM erc8004_reputation LOOP
+        SELECT array_agg(agent_id) INTO ids FROM (
+            SELECT agent_id FROM erc8004_reputation WHERE chain_id = c
+            UNION SELECT agent_id FROM erc8004_feedback_responses WHERE chain_id = c
+            UNION SELECT agent_id FROM erc8004_validations WHERE chain_id = c) a;
+        IF ids IS NOT NULL THEN
+            EXECUTE 'INSERT INTO erc8004_agent_aggregates SELECT * FROM erc8004_compute_agent_aggregates($1, $2)' USING c, ids;
+            EXECUTE 'INSERT INTO erc8004_agent_value_decimals SELECT * FROM erc8004_compute_agent_value_decimals($1, $2)' USING c, ids;
+            EXECUTE 'INSERT INTO erc8004_agent_tag_aggregates SELECT * FROM erc8004_compute_agent_tag_aggregates($1, $2)' USING c, ids;
+        END IF;
+    END LOOP;
+END
+$$`
+
+func refreshAggregates(t *testing.T, pool *pgxpool.Pool) {
+	t.Helper()
+	exec(t, pool, RefreshAggregatesSQL)
 }
 
 // pathf builds a path on the test chain.

@@ -71,6 +71,17 @@ func TestAPI_AgentFilters(t *testing.T) {
 	require.Equal(t, []string{"2", "1", "5", "4", "3"}, list("sort=reputation"))
 	require.Equal(t, []string{"3", "4", "5", "1", "2"}, list("sort=reputation&order=asc"))
 	require.Equal(t, []string{"1"}, list("owner="+addr(11)+"&has_feedback=true&sort=reputation"))
+	require.Equal(t, []string{"1"}, list("x402=true"))
+	require.Equal(t, []string{"4"}, list("x402=false"))
+	require.Equal(t, []string{"4"}, list("active=false&sort=feedback"))
+	require.Equal(t, []string{"1"}, list("name=alice"))
+	require.Equal(t, []string{"1"}, list("name=100%25"), "a literal %")
+	require.Empty(t, list("name=%25%25%25x"), "wildcards are escaped")
+	require.Equal(t, []string{"1", "4"}, list("name="), "an empty search matches every parsed name")
+	var ap api.AgentPage
+	b.getJSON(t, pathf("/agents?name=bob"), http.StatusOK, &ap)
+	require.Equal(t, "Bob", *ap.Agents[0].Name)
+	require.False(t, *ap.Agents[0].X402Support)
 }
 
 // TestAPI_PaginationStable walks every sort page by page while agents and feedback are inserted
@@ -87,6 +98,7 @@ func TestAPI_PaginationStable(t *testing.T) {
 			next++
 			addAgent(t, pool, next, addr(11), nil, 50+next)
 			addFeedback(t, pool, fb{agent: 3, client: 40 + next, index: 1, value: "1", block: 60 + next, log: 1})
+			refreshAggregates(t, pool)
 		}
 	}
 	for _, q := range []string{"sort=id", "sort=id&order=desc", "sort=registration", "sort=registration&order=asc",

@@ -98,7 +98,8 @@ func check(doc openAPIDoc, s map[string]any, v any, at string) error {
 
 func asList(v any) []string {
 	var out []string
-	for _, x := range v.([]any) {
+	list, _ := v.([]any)
+	for _, x := range list {
 		out = append(out, x.(string))
 	}
 	return out

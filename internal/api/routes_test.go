@@ -24,6 +24,8 @@ func TestAPI_Routes(t *testing.T) {
 		{pathf(""), "Chain"},
 		{"/v1/chains/1337/agents?limit=2", "AgentPage"},
 		{pathf("/agents/1"), "AgentDetail"},
+		{pathf("/agents/2"), "AgentDetail"},
+		{pathf("/agents/3"), "AgentDetail"},
 		{pathf("/agents/1/feedback?include_revoked=true"), "FeedbackPage"},
 		{pathf("/agents/1/summary"), "Summary"},
 		{pathf("/agents/1/validations"), "ValidationPage"},
@@ -70,6 +72,18 @@ func TestAPI_Routes(t *testing.T) {
 	require.Equal(t, api.Reputation{Count: 3, SummaryValue: "54", SummaryValueDecimals: 0, RevokedCount: 1, UniqueClients: 3,
 		ResponseCount: 1}, d.Reputation)
 	require.Equal(t, api.ValStats{Count: 2, RespondedCount: 1, AvgResponse: 90}, d.Validations)
+	require.Equal(t, "ok", d.Registration.Status)
+	require.Equal(t, "Alice 100%", *d.Registration.Name)
+	require.True(t, *d.Registration.X402Support)
+	require.JSONEq(t, `[{"name":"A2A","endpoint":"https://a.example"}]`, string(d.Registration.Services))
+	require.Equal(t, []string{"reputation"}, d.Registration.SupportedTrust)
+	b.getJSON(t, pathf("/agents/2"), http.StatusOK, &d)
+	require.Equal(t, "invalid", d.Registration.Status)
+	require.Equal(t, []string{"not JSON"}, d.Registration.Errors)
+	require.Nil(t, d.Registration.Name)
+	b.getJSON(t, pathf("/agents/3"), http.StatusOK, &d)
+	require.Equal(t, "pending", d.Registration.Status)
+	require.Equal(t, "ipfs://agent-3", d.Registration.URI)
 
 	var fp api.FeedbackPage
 	b.getJSON(t, pathf("/agents/1/feedback"), http.StatusOK, &fp)

@@ -101,7 +101,11 @@ func (w *Worker) Run(ctx context.Context) error {
 	outs := make(chan outcome, w.cfg.InFlight)
 	slots := make(chan struct{}, w.cfg.InFlight) // one per claimed, unrecorded file
 	g, gctx := errgroup.WithContext(ctx)
-	g.Go(func() error { return w.writer(gctx, outs, slots) })
+	// Several writers: a batch's commit is mostly waiting on PostgreSQL, so a few in parallel
+	// keep the fetches flowing (they touch different rows).
+	for range writers {
+		g.Go(func() error { return w.writer(gctx, outs, slots) })
+	}
 	g.Go(func() error { return w.loop(gctx, outs, slots) })
 	err := g.Wait()
 	if errors.Is(err, context.Canceled) && ctx.Err() != nil {
@@ -109,6 +113,9 @@ func (w *Worker) Run(ctx context.Context) error {
 	}
 	return err
 }
+
+// writers is how many goroutines record outcomes at once.
+const writers = 4
 
 // loop reconciles, claims what is due while slots are free, and fetches each claimed file in its
 // own goroutine (the Resolver bounds the real concurrency per host and overall).

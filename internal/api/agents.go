@@ -193,6 +193,10 @@ func (s *Server) listAgents(r *http.Request) (any, error) {
 		page.Agents = append(page.Agents, a)
 		last = pageCursor{Kind: kind, Key: sortKey, ID: a.AgentID, Sub: a.Registry}
 	}
+	// Give the connection back before reading the page's reputation: a page cut short by the
+	// limit leaves its rows open, and holding one connection while waiting for a second
+	// deadlocks a small pool under concurrency.
+	rows.Close()
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("list agents: %w", err)
 	}

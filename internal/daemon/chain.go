@@ -179,10 +179,21 @@ func (o observedClient) Logs(ctx context.Context, q chain.LogQuery) ([]types.Log
 	return logs, err
 }
 
-// observedLogs times whole range fetches (one or more eth_getLogs requests of adaptive span).
+// observedLogs times whole range fetches (one or more eth_getLogs requests of adaptive span) and
+// the fetcher's header requests. It implements all of indexer.Logs, so the engine keeps the
+// fetcher's adaptive span and cheap headers with metrics on.
 type observedLogs struct {
 	f indexer.Logs
 	m *metrics.Chain
+}
+
+func (o observedLogs) Span() uint64 { return o.f.Span() }
+
+func (o observedLogs) Headers(ctx context.Context, nums []uint64) ([]chain.Header, error) {
+	start := time.Now()
+	hs, err := o.f.Headers(ctx, nums)
+	o.m.ObserveRPC("eth_getBlockByNumber", time.Since(start), err)
+	return hs, err
 }
 
 func (o observedLogs) Fetch(ctx context.Context, from, to uint64) ([]types.Log, error) {
@@ -339,3 +350,10 @@ func CheckEndpoints(ctx context.Context, spec ChainSpec, log *zap.Logger) error 
 	}
 	return nil
 }
+
+// The fetchers and the metrics wrapper implement the whole engine interface.
+var (
+	_ indexer.Logs = (*chain.RangeFetcher)(nil)
+	_ indexer.Logs = (*payments.Fetcher)(nil)
+	_ indexer.Logs = observedLogs{}
+)

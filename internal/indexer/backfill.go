@@ -41,20 +41,6 @@ const (
 	maxInFlight = 2
 )
 
-// spanner is implemented by a Logs whose request span adapts to the provider's limits
-// (chain.RangeFetcher): the planner cuts chunks to that span so that a chunk is usually one
-// eth_getLogs request.
-type spanner interface {
-	Span() uint64
-}
-
-// headerSource is implemented by a Logs that also fetches headers, more cheaply than the
-// Headers client (chain.RangeFetcher decodes only the fields a header needs). The backfill
-// fetches one header per block with logs, so this is most of its RPC decoding.
-type headerSource interface {
-	Headers(ctx context.Context, nums []uint64) ([]chain.Header, error)
-}
-
 // chunk is one fetched, validated and decoded piece of the backfill.
 type chunk struct {
 	from, to uint64
@@ -108,10 +94,7 @@ func (ix *Indexer) backfill(ctx context.Context, expect *sink.Block, from, end, 
 		defer wg.Done()
 		defer close(queue)
 		for cur := from; cur <= end; {
-			limit := ix.cfg.BackfillSpan
-			if s, ok := ix.logs.(spanner); ok {
-				limit = min(limit, max(s.Span(), 1))
-			}
+			limit := min(ix.cfg.BackfillSpan, max(ix.logs.Span(), 1))
 			to := min(end, cur+density.span(limit)-1)
 			fut := make(chan chunk, 1)
 			select {
@@ -316,11 +299,7 @@ func (ix *Indexer) fetchChunk(ctx context.Context, from, to uint64) chunk {
 	if to != want[len(want)-1] {
 		want = append(want, to)
 	}
-	get := ix.headers.Headers
-	if hs, ok := ix.logs.(headerSource); ok {
-		get = hs.Headers
-	}
-	if c.headers, err = fetchHeaders(ctx, get, want); err != nil {
+	if c.headers, err = fetchHeaders(ctx, ix.logs.Headers, want); err != nil {
 		c.err = err
 		return c
 	}

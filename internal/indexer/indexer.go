@@ -31,10 +31,18 @@ type Headers interface {
 	Logs(ctx context.Context, q chain.LogQuery) ([]types.Log, error)
 }
 
-// Logs fetches every registry log of a block range, sorted and validated
-// (satisfied by *chain.RangeFetcher).
+// Logs fetches every registry log of a block range, sorted and validated, and the headers the
+// backfill checks them against (satisfied by *chain.RangeFetcher and payments.Fetcher). Its three
+// methods are one explicit interface, not optional ones, so that a wrapper (metrics) cannot hide
+// the adaptive span or the cheap header path from the engine.
 type Logs interface {
 	Fetch(ctx context.Context, from, to uint64) ([]types.Log, error)
+	// Span is the most blocks one eth_getLogs request covers now (it adapts to the provider's
+	// limits): the backfill cuts chunks to it so that a chunk is usually one request.
+	Span() uint64
+	// Headers returns the headers of nums, decoding only the fields a header needs (cheaper than
+	// a full block decode; the backfill fetches one header per block with logs).
+	Headers(ctx context.Context, nums []uint64) ([]chain.Header, error)
 }
 
 // Config is one chain's indexing configuration.

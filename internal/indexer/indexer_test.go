@@ -80,6 +80,8 @@ func (c *fakeChain) Logs(context.Context, chain.LogQuery) ([]types.Log, error) {
 
 func (c *fakeChain) Fetch(context.Context, uint64, uint64) ([]types.Log, error) { return nil, nil }
 
+func (c *fakeChain) Span() uint64 { return 1_000 }
+
 type bundle struct {
 	chain   *fakeChain
 	db      *sink.Postgres

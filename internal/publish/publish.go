@@ -329,7 +329,7 @@ func (p *Publisher) warnDropped() {
 	p.dropped = 0
 	p.mu.Unlock()
 	if n > 0 {
-		p.log.Warn("event messages dropped while valkey was unreachable", zap.Uint64(fieldChainID, p.opts.ChainID),
+		p.log.Warn("event messages dropped: the publisher fell behind the indexer or valkey was unreachable", zap.Uint64(fieldChainID, p.opts.ChainID),
 			zap.Int("dropped", n), zap.Int("max_pending", p.opts.MaxPending))
 	}
 }

@@ -101,7 +101,7 @@ func TestPublisher_BoundedQueue(t *testing.T) {
 	}
 	require.Equal(t, kept, got)
 	var dropped int64
-	for _, e := range logs.FilterMessage("event messages dropped while valkey was unreachable").All() {
+	for _, e := range logs.FilterMessage("event messages dropped: the publisher fell behind the indexer or valkey was unreachable").All() {
 		dropped += e.ContextMap()["dropped"].(int64)
 	}
 	require.EqualValues(t, 300-(maxPending-3), dropped)

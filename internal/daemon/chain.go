@@ -20,6 +20,7 @@ import (
 	"github.com/erc8004-indexer/erc8004-indexer/internal/lock"
 	"github.com/erc8004-indexer/erc8004-indexer/internal/metrics"
 	"github.com/erc8004-indexer/erc8004-indexer/internal/payments"
+	"github.com/erc8004-indexer/erc8004-indexer/internal/redact"
 	"github.com/erc8004-indexer/erc8004-indexer/internal/sink"
 	"github.com/erc8004-indexer/erc8004-indexer/internal/verify"
 )
@@ -336,13 +337,13 @@ func CheckEndpoints(ctx context.Context, spec ChainSpec, log *zap.Logger) error 
 			if ctx.Err() != nil {
 				return ctx.Err()
 			}
-			log.Warn("rpc endpoint not answering at start", zap.String("endpoint", chain.Redact(u)), zap.Error(err))
+			log.Warn("rpc endpoint not answering at start", zap.String("endpoint", redact.URL(u)), zap.Error(err))
 			continue
 		}
 		answered++
 		if id != spec.ChainID {
 			return fmt.Errorf("rpc endpoint %s serves chain id %d, not %d (%s): %w",
-				chain.Redact(u), id, spec.ChainID, spec.Name, ErrWrongChain)
+				redact.URL(u), id, spec.ChainID, spec.Name, ErrWrongChain)
 		}
 	}
 	if answered == 0 && len(spec.RPCURLs) > 0 {

@@ -11,13 +11,13 @@ import (
 	"github.com/redis/go-redis/v9"
 	"go.uber.org/zap"
 
-	"github.com/erc8004-indexer/erc8004-indexer/internal/indexer"
+	"github.com/erc8004-indexer/erc8004-indexer/internal/feed"
 	"github.com/erc8004-indexer/erc8004-indexer/internal/publish"
 )
 
 // startPublisher runs a publisher for chainID against Valkey under a fresh key prefix, as indexer
 // run does, and returns its hook and a stop function that ends it and deletes its keys.
-func startPublisher(ctx context.Context, url string, chainID uint64, pool *pgxpool.Pool, log *zap.Logger) (func(), func(indexer.Update), error) {
+func startPublisher(ctx context.Context, url string, chainID uint64, pool *pgxpool.Pool, log *zap.Logger) (func(), func(feed.Update), error) {
 	opts, err := publish.ParseURL(url)
 	if err != nil {
 		return nil, nil, err

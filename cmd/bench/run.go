@@ -18,7 +18,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/erc8004-indexer/erc8004-indexer/internal/daemon"
-	"github.com/erc8004-indexer/erc8004-indexer/internal/indexer"
+	"github.com/erc8004-indexer/erc8004-indexer/internal/feed"
 	"github.com/erc8004-indexer/erc8004-indexer/internal/metrics"
 	"github.com/erc8004-indexer/erc8004-indexer/internal/sink"
 	"github.com/erc8004-indexer/erc8004-indexer/internal/synthchain"
@@ -39,8 +39,8 @@ type options struct {
 	// valkeyURL, when set, runs the publisher as indexer run does with Valkey (its hook on every
 	// commit and its aggregate queries), under a key prefix of its own.
 	valkeyURL string
-	dense         synthchain.Config
-	sparse        synthchain.Config
+	dense     synthchain.Config
+	sparse    synthchain.Config
 }
 
 func run(ctx context.Context, args []string, out io.Writer) error {
@@ -130,7 +130,7 @@ func backfill(ctx context.Context, o options, ch *child, pool *pgxpool.Pool, log
 		return r, err
 	}
 	defer client.Close()
-	hook := func(indexer.Update) {}
+	hook := func(feed.Update) {}
 	if o.valkeyURL != "" {
 		stop, notify, err := startPublisher(ctx, o.valkeyURL, spec.ChainID, pool, log)
 		if err != nil {
@@ -139,7 +139,7 @@ func backfill(ctx context.Context, o options, ch *child, pool *pgxpool.Pool, log
 		defer stop()
 		hook = notify
 	}
-	ix := daemon.NewIndexer(spec, client, sink.NewPostgres(pool, log), log, func(u indexer.Update) {
+	ix := daemon.NewIndexer(spec, client, sink.NewPostgres(pool, log), log, func(u feed.Update) {
 		r.replace += u.Stats.Elapsed
 		r.batches++
 		hook(u)

@@ -10,6 +10,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/erc8004-indexer/erc8004-indexer/internal/chain"
+	"github.com/erc8004-indexer/erc8004-indexer/internal/feed"
 	"github.com/erc8004-indexer/erc8004-indexer/internal/sink"
 )
 
@@ -370,7 +371,7 @@ func (ix *Indexer) commitBatch(ctx context.Context, batch *sink.Batch, staged *s
 	ix.log.Info("batch committed", zap.Uint64(fieldChainID, ix.cfg.ChainID), zap.Uint64("from", batch.From),
 		zap.Uint64("to", batch.To), zap.Int("logs", len(batch.Logs)), zap.Int64("rows", st.Inserted),
 		zap.Int("keys", st.Touched), zap.Bool("backfill", true), zap.Duration("elapsed", st.Elapsed))
-	ix.notify(Update{ChainID: ix.cfg.ChainID, From: batch.From, To: batch.To, Head: *batch.Cursor,
+	ix.notify(feed.Update{ChainID: ix.cfg.ChainID, From: batch.From, To: batch.To, Head: *batch.Cursor,
 		Finalized: batch.Finalized, Logs: batch.Logs, Stats: st})
 	return nil
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/erc8004-indexer/erc8004-indexer/internal/chain"
 	"github.com/erc8004-indexer/erc8004-indexer/internal/erc8004"
+	"github.com/erc8004-indexer/erc8004-indexer/internal/feed"
 	"github.com/erc8004-indexer/erc8004-indexer/internal/retry"
 	"github.com/erc8004-indexer/erc8004-indexer/internal/sink"
 )
@@ -92,24 +93,6 @@ func (c Config) withDefaults() Config {
 	return c
 }
 
-// Update describes one committed change, for publishers and metrics.
-type Update struct {
-	ChainID   uint64
-	From, To  uint64
-	Head      sink.Block // the new cursor
-	Finalized uint64
-	Logs      []sink.Log
-	Reorg     *Reorg // set when the update is a rollback
-	Stats     sink.Stats
-}
-
-// Reorg describes a rollback: everything above Fork was removed.
-type Reorg struct {
-	Fork    uint64 // last block kept
-	OldHead uint64 // cursor before the rollback
-	Depth   uint64 // OldHead - Fork
-}
-
 // Indexer indexes one chain into PostgreSQL.
 type Indexer struct {
 	cfg     Config
@@ -117,13 +100,13 @@ type Indexer struct {
 	logs    Logs
 	db      *sink.Postgres
 	log     *zap.Logger
-	notify  func(Update)
+	notify  func(feed.Update)
 }
 
 // New returns an indexer. notify, if not nil, is called after every commit; it must not block.
-func New(cfg Config, headers Headers, logs Logs, db *sink.Postgres, log *zap.Logger, notify func(Update)) *Indexer {
+func New(cfg Config, headers Headers, logs Logs, db *sink.Postgres, log *zap.Logger, notify func(feed.Update)) *Indexer {
 	if notify == nil {
-		notify = func(Update) {}
+		notify = func(feed.Update) {}
 	}
 	return &Indexer{cfg: cfg.withDefaults(), headers: headers, logs: logs, db: db, log: log, notify: notify}
 }
@@ -266,7 +249,7 @@ func (ix *Indexer) advance(ctx context.Context, expect *sink.Block, from, target
 	ix.log.Info("batch committed", zap.Uint64(fieldChainID, ix.cfg.ChainID), zap.Uint64("from", from),
 		zap.Uint64("to", to), zap.Int("logs", len(raw)), zap.Int64("rows", st.Inserted),
 		zap.Int("keys", st.Touched), zap.Bool("backfill", false), zap.Duration("elapsed", st.Elapsed))
-	ix.notify(Update{ChainID: ix.cfg.ChainID, From: from, To: to, Head: *batch.Cursor, Finalized: finalized,
+	ix.notify(feed.Update{ChainID: ix.cfg.ChainID, From: from, To: to, Head: *batch.Cursor, Finalized: finalized,
 		Logs: batch.Logs, Stats: st})
 	return true, nil
 }

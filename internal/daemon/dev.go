@@ -94,7 +94,7 @@ func Dev(ctx context.Context, pool *pgxpool.Pool, log *zap.Logger, opts DevOptio
 		Name:          "dev",
 		ChainID:       c.ChainID(),
 		RPCURLs:       []string{c.WSURL()},
-		Registries:    DevRegistries(regs),
+		Registries:    regs,
 		FinalityDepth: max(64, 2*opts.MaxReorgDepth),
 		PollInterval:  100 * time.Millisecond,
 	}
@@ -179,12 +179,6 @@ func startPublisher(ctx context.Context, pool *pgxpool.Pool, log *zap.Logger, op
 		cancel()
 		<-done
 	}
-}
-
-// DevRegistries returns the dev chain's registry addresses in the form the indexer and the
-// verifier take.
-func DevRegistries(r devchain.Registries) verify.Registries {
-	return verify.Registries{Identity: r.Identity, Reputation: r.Reputation, Validation: r.Validation}
 }
 
 // drive runs the traffic generator (and the forks) until opts.Blocks blocks or ctx ends.

@@ -189,7 +189,7 @@ func TestIndexer_MisbehavingRPC(t *testing.T) {
 	spec := ChainSpec{
 		ChainID:        c.ChainID(),
 		RPCURLs:        []string{srv.URL},
-		Registries:     DevRegistries(regs),
+		Registries:     regs,
 		FinalityDepth:  64,
 		PollInterval:   50 * time.Millisecond,
 		RequestTimeout: time.Second,

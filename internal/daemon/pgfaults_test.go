@@ -120,7 +120,7 @@ func TestIndexer_PostgresFaults(t *testing.T) {
 	spec := ChainSpec{
 		ChainID:       c.ChainID(),
 		RPCURLs:       []string{c.HTTPURL()},
-		Registries:    DevRegistries(regs),
+		Registries:    regs,
 		FinalityDepth: 64,
 		PollInterval:  50 * time.Millisecond,
 		LiveSpan:      4,

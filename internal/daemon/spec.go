@@ -7,7 +7,7 @@ import (
 	"github.com/ethereum/go-ethereum/common"
 
 	"github.com/erc8004-indexer/erc8004-indexer/internal/config"
-	"github.com/erc8004-indexer/erc8004-indexer/internal/verify"
+	"github.com/erc8004-indexer/erc8004-indexer/internal/erc8004"
 )
 
 // defaultFinalityDepth is the reorg window of chains whose node has no "finalized" tag.
@@ -71,8 +71,8 @@ func specFromFile(fc config.FileChain, cfg *config.Config) ChainSpec {
 	return spec
 }
 
-func registriesOf(info config.ChainInfo) verify.Registries {
-	return verify.Registries{Identity: address(info.IdentityRegistry),
+func registriesOf(info config.ChainInfo) erc8004.Registries {
+	return erc8004.Registries{Identity: address(info.IdentityRegistry),
 		Reputation: address(info.ReputationRegistry), Validation: address(info.ValidationRegistry)}
 }
 
@@ -144,7 +144,7 @@ func SpecFromConfig(cfg *config.Config) (ChainSpec, error) {
 	if spec.Name == "" {
 		spec.Name = strconv.FormatUint(spec.ChainID, 10)
 	}
-	if spec.Registries == (verify.Registries{}) {
+	if spec.Registries == (erc8004.Registries{}) {
 		return spec, &config.FieldError{Field: "identity-registry", Value: "",
 			Msg: fmt.Sprintf("chain %d has no built-in deployment: give at least one registry address", spec.ChainID)}
 	}

@@ -1,6 +1,6 @@
 // Package daemon wires the indexer's parts together for the commands: one chain's RPC client,
 // log fetcher and converge loop (IndexChain, RunChain under the chain's lock), the start-block
-// search, operator replays, and the embedded development mode (Dev).
+// search and operator replays. The development mode that drives it lives in internal/devmode.
 package daemon
 
 import (

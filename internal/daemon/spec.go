@@ -88,9 +88,8 @@ func SpecFromConfig(cfg *config.Config) (ChainSpec, error) {
 		return spec, &config.FieldError{Field: "chain", Value: fmt.Sprint(cfg.Chains),
 			Msg: "several chains need per-chain RPC URLs: list them in a --config file"}
 	case len(cfg.Chains) == 1:
-		info, ok := config.LookupChain(cfg.Chains[0])
+		id, info, ok, err := config.ResolveChain(cfg.Chains[0])
 		if !ok {
-			id, err := strconv.ParseUint(cfg.Chains[0], 10, 64)
 			switch {
 			case err != nil:
 				return spec, &config.FieldError{Field: "chain", Value: cfg.Chains[0],
@@ -113,7 +112,7 @@ func SpecFromConfig(cfg *config.Config) (ChainSpec, error) {
 				Msg: fmt.Sprintf("contradicts --chain %s (id %d)", spec.Name, spec.ChainID)}
 		}
 		if spec.ChainID == 0 {
-			if info, ok := config.LookupChain(strconv.FormatUint(cfg.ChainID, 10)); ok {
+			if _, info, ok, _ := config.ResolveChain(strconv.FormatUint(cfg.ChainID, 10)); ok {
 				spec.Name, spec.StartBlock = info.Name, info.StartBlock()
 				spec.FindStart = !info.StartKnown()
 				spec.Registries = registriesOf(info)

@@ -44,6 +44,7 @@ Examples:
 		flags: func(fs *flag.FlagSet, cfg *config.Config) {
 			cfg.DatabaseFlags(fs)
 			cfg.ValkeyFlags(fs)
+			cfg.PublishFlags(fs)
 			cfg.FetchOffchainFlag(fs)
 			fs.Uint64Var(&opts.Blocks, "blocks", 0, "stop after `N` blocks, verify and print a summary (0: run until interrupted)")
 			fs.Uint64Var(&opts.ReorgEvery, "reorg-every", 0, "fork the chain every `N` blocks (0: never)")
@@ -71,6 +72,7 @@ Examples:
 					return err
 				}
 				opts.Publish.Prefix = cfg.KeyPrefix
+				opts.Publish.TTL = cfg.PublishTTL()
 				redis.SetLogger(publish.RedisLogger(log))
 				log.Info("publishing to valkey", zap.String("url", redact.URL(cfg.ValkeyURL)),
 					zap.String("key_prefix", cfg.KeyPrefix))

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"time"
 
 	"github.com/redis/go-redis/v9"
 	"go.uber.org/zap"
@@ -19,7 +18,6 @@ func init() {
 	var (
 		chain  string
 		resync bool
-		ttl    time.Duration
 	)
 	register(command{
 		name:    "publish",
@@ -40,9 +38,9 @@ Examples:
 		flags: func(fs *flag.FlagSet, cfg *config.Config) {
 			cfg.DatabaseFlags(fs)
 			cfg.ValkeyFlags(fs)
+			cfg.PublishFlags(fs)
 			fs.StringVar(&chain, "chain", "", "`chain` whose keys to rebuild: a built-in name (ethereum, base, sepolia, ...) or a chain id [CHAIN]")
 			fs.BoolVar(&resync, "resync", false, "rewrite every key of the chain from the database")
-			fs.DurationVar(&ttl, "agent-ttl", 24*time.Hour, "lifetime of the agent hashes (`duration`; 0: none)")
 		},
 		run: func(ctx context.Context, cfg *config.Config, _ []string) error {
 			if err := cfg.Require("database-url", "valkey-url"); err != nil {
@@ -70,10 +68,7 @@ Examples:
 				return err
 			}
 			defer pool.Close()
-			if ttl == 0 {
-				ttl = -1 // publish.Options: negative is "no expiry", zero the default
-			}
-			pub := publish.New(pool, valkey, log.Named("publish"), publish.Options{ChainID: chainID, Prefix: cfg.KeyPrefix, TTL: ttl})
+			pub := publish.New(pool, valkey, log.Named("publish"), publish.Options{ChainID: chainID, Prefix: cfg.KeyPrefix, TTL: cfg.PublishTTL()})
 			defer pub.Close()
 			st, err := pub.Resync(ctx)
 			if err != nil {

@@ -78,6 +78,7 @@ Examples:
 			cfg.FileFlags(fs)
 			cfg.HTTPFlags(fs)
 			cfg.ValkeyFlags(fs)
+			cfg.PublishFlags(fs)
 			cfg.PaymentFlags(fs)
 			cfg.OffchainFlags(fs)
 			fs.Uint64Var(&rf.backfillSpan, "backfill-span", 0, "most `blocks` per batch below finality (default 10000)")
@@ -169,7 +170,7 @@ func runChains(ctx context.Context, cfg *config.Config, rf runFlags) error {
 		var notify func(feed.Update)
 		if valkey != nil {
 			pub := publish.New(pool, valkey, log.Named("publish").With(zap.String("chain", spec.Name)),
-				publish.Options{ChainID: spec.ChainID, Prefix: cfg.KeyPrefix})
+				publish.Options{ChainID: spec.ChainID, Prefix: cfg.KeyPrefix, TTL: cfg.PublishTTL()})
 			g.Go(func() error { return pub.Run(gctx) })
 			notify = pub.Notify
 			pubs[int64(spec.ChainID)] = pub

@@ -15,6 +15,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"go.uber.org/zap/zapcore"
 
@@ -36,6 +37,8 @@ type Config struct {
 	ValkeyURL string
 	// KeyPrefix prefixes every Valkey key and channel (--key-prefix, KEY_PREFIX).
 	KeyPrefix string
+	// AgentTTL is the lifetime of the Valkey agent hashes (--agent-ttl, AGENT_TTL); 0: none.
+	AgentTTL time.Duration
 	// FromBlock overrides the first block to index; nil means the cursor or the chain's start.
 	FromBlock *uint64
 	// Confirmations is how many blocks below the head the indexer stays (--confirmations,
@@ -90,6 +93,7 @@ func Default() Config {
 	return Config{
 		Schema:    "public",
 		KeyPrefix: "erc8004:",
+		AgentTTL:  24 * time.Hour,
 		HTTPAddr:  DefaultHTTPAddr,
 		LogFormat: "auto",
 		LogLevel:  "info",
@@ -107,6 +111,7 @@ var envVars = map[string][]string{
 	"schema":         {"DB_SCHEMA"},
 	"valkey-url":     {"VALKEY_URL", "REDIS_URL"},
 	"key-prefix":     {"KEY_PREFIX"},
+	"agent-ttl":      {"AGENT_TTL"},
 	"confirmations":  {"CONFIRMATIONS"},
 	"http-addr":      {"HTTP_ADDR"},
 	"max-lag":        {"MAX_LAG"},
@@ -180,6 +185,19 @@ func (c *Config) FileFlags(fs *flag.FlagSet) {
 func (c *Config) ValkeyFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.ValkeyURL, "valkey-url", c.ValkeyURL, usage("valkey-url", "Valkey/Redis `url`; empty: publish nothing"))
 	fs.StringVar(&c.KeyPrefix, "key-prefix", c.KeyPrefix, usage("key-prefix", "`prefix` of every Valkey key and channel"))
+}
+
+// PublishFlags binds --agent-ttl, for the commands that publish (run, dev, publish).
+func (c *Config) PublishFlags(fs *flag.FlagSet) {
+	fs.DurationVar(&c.AgentTTL, "agent-ttl", c.AgentTTL, usage("agent-ttl", "lifetime of the Valkey agent hashes (`duration`; 0: none)"))
+}
+
+// PublishTTL is AgentTTL as publish.Options takes it: negative for "no expiry".
+func (c *Config) PublishTTL() time.Duration {
+	if c.AgentTTL == 0 {
+		return -1
+	}
+	return c.AgentTTL
 }
 
 // HTTPFlags binds --http-addr and --max-lag.
@@ -316,6 +334,7 @@ func (c Config) MarshalLogObject(enc zapcore.ObjectEncoder) error {
 	enc.AddString("schema", c.Schema)
 	enc.AddString("valkey_url", redact.URL(c.ValkeyURL))
 	enc.AddString("key_prefix", c.KeyPrefix)
+	enc.AddDuration("agent_ttl", c.AgentTTL)
 	if c.FromBlock != nil {
 		enc.AddUint64("from_block", *c.FromBlock)
 	}

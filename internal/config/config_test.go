@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 	"go.uber.org/zap"
@@ -24,6 +25,7 @@ func setup(t *testing.T, env map[string]string, args ...string) (*Config, error)
 	cfg.ChainFlags(fs)
 	cfg.IndexFlags(fs)
 	cfg.ValkeyFlags(fs)
+	cfg.PublishFlags(fs)
 	cfg.HTTPFlags(fs)
 	cfg.LogFlags(fs)
 	if err := ApplyEnv(fs, func(k string) string { return env[k] }); err != nil {
@@ -285,4 +287,21 @@ func TestResolveChain(t *testing.T) {
 	}
 	require.Equal(t, "base", ChainName(8453))
 	require.Equal(t, "31337", ChainName(31337))
+}
+
+func TestConfig_AgentTTL(t *testing.T) {
+	t.Parallel()
+	cfg, err := setup(t, nil)
+	require.NoError(t, err)
+	require.Equal(t, 24*time.Hour, cfg.AgentTTL)
+	require.Equal(t, 24*time.Hour, cfg.PublishTTL())
+
+	cfg, err = setup(t, map[string]string{"AGENT_TTL": "2h"})
+	require.NoError(t, err)
+	require.Equal(t, 2*time.Hour, cfg.AgentTTL)
+
+	cfg, err = setup(t, map[string]string{"AGENT_TTL": "2h"}, "--agent-ttl", "0")
+	require.NoError(t, err)
+	require.Zero(t, cfg.AgentTTL, "the flag wins over the environment")
+	require.Negative(t, cfg.PublishTTL(), "0 means no expiry")
 }

@@ -11,6 +11,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"time"
 
 	"go.uber.org/zap/zapcore"
 	"go.yaml.in/yaml/v3"
@@ -36,16 +37,17 @@ import (
 //	    identity_registry: 0x5FbDB2315678afecb367f032d93F642f64180aa3
 //	    start_block: 0
 type File struct {
-	DatabaseURL    string      `yaml:"database_url"`
-	Schema         string      `yaml:"schema"`
-	ValkeyURL      string      `yaml:"valkey_url"`
-	KeyPrefix      string      `yaml:"key_prefix"`
-	HTTPAddr       *string     `yaml:"http_addr"` // "" disables the server
-	MaxLag         *uint64     `yaml:"max_lag"`
-	LogFormat      string      `yaml:"log_format"`
-	LogLevel       string      `yaml:"log_level"`
-	AllowDeepReorg bool        `yaml:"allow_deep_reorg"`
-	Chains         []FileChain `yaml:"chains"`
+	DatabaseURL    string         `yaml:"database_url"`
+	Schema         string         `yaml:"schema"`
+	ValkeyURL      string         `yaml:"valkey_url"`
+	KeyPrefix      string         `yaml:"key_prefix"`
+	AgentTTL       *time.Duration `yaml:"agent_ttl"`
+	HTTPAddr       *string        `yaml:"http_addr"` // "" disables the server
+	MaxLag         *uint64        `yaml:"max_lag"`
+	LogFormat      string         `yaml:"log_format"`
+	LogLevel       string         `yaml:"log_level"`
+	AllowDeepReorg bool           `yaml:"allow_deep_reorg"`
+	Chains         []FileChain    `yaml:"chains"`
 	// API holds the settings of 'indexer api'.
 	API *FileAPI `yaml:"api"`
 	// Offchain holds the off-chain worker settings of run (docs/offchain.md).
@@ -141,6 +143,9 @@ func (c *Config) LoadFile(fs *flag.FlagSet, getenv func(string) string) error {
 	}
 	if f.MaxLag != nil && !explicit["max-lag"] {
 		c.MaxLag = *f.MaxLag
+	}
+	if f.AgentTTL != nil && !explicit["agent-ttl"] {
+		c.AgentTTL = *f.AgentTTL
 	}
 	if f.AllowDeepReorg {
 		c.AllowDeepReorg = true

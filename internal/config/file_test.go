@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 )
@@ -29,6 +30,7 @@ func loadWith(t *testing.T, env map[string]string, args ...string) (*Config, err
 	cfg.ChainFlags(fs)
 	cfg.IndexFlags(fs)
 	cfg.HTTPFlags(fs)
+	cfg.PublishFlags(fs)
 	cfg.FileFlags(fs)
 	cfg.LogFlags(fs)
 	getenv := func(k string) string { return env[k] }
@@ -44,6 +46,7 @@ const goodFile = `
 database_url: postgres://indexer:${PGPASS}@db:5432/erc8004
 http_addr: 0.0.0.0:9090
 max_lag: 20
+agent_ttl: 6h
 log_level: debug
 chains:
   - chain: base
@@ -74,6 +77,7 @@ func TestLoadFile(t *testing.T) {
 		require.NoError(t, err)
 		require.Equal(t, "postgres://indexer:hunter2@db:5432/erc8004", cfg.DatabaseURL)
 		require.Equal(t, "0.0.0.0:9090", cfg.HTTPAddr)
+		require.Equal(t, 6*time.Hour, cfg.AgentTTL)
 		require.EqualValues(t, 20, cfg.MaxLag)
 		require.Equal(t, "debug", cfg.LogLevel)
 		require.Len(t, cfg.FileChains, 3)

@@ -19,7 +19,7 @@ import (
 // from the decoded events, and applied with one set-based statement per derived table that reads
 // only the rows it updates. The full recompute re-read every event of every touched agent and
 // (client, agent) pair: quadratic over a backfill, and with popular agents it dominated the
-// write time (see the commit message).
+// write time.
 //
 // The invariant that makes this exact: after every Replace, each derived table equals the full
 // recompute of the stored events (both paths keep it). Where the stored history could still

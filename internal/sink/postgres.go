@@ -1,4 +1,5 @@
-// Package sink writes indexed ERC-8004 data to PostgreSQL and publishes derived state to Valkey.
+// Package sink writes indexed ERC-8004 data to PostgreSQL: the chain's rows, the state derived
+// from them and the cursor. Publishing to Valkey is internal/publish's, outside the transaction.
 //
 // The PostgreSQL side has one write operation, Replace: in a single transaction it deletes every
 // row of a block range, inserts the range's fresh rows, recomputes the derived state (agents,

@@ -4,13 +4,18 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"io"
+	"os"
+	"strings"
 	"time"
 
 	"github.com/redis/go-redis/v9"
 	"go.uber.org/zap"
 
 	"github.com/erc8004-indexer/erc8004-indexer/internal/config"
+	"github.com/erc8004-indexer/erc8004-indexer/internal/devchain"
 	"github.com/erc8004-indexer/erc8004-indexer/internal/devmode"
+	"github.com/erc8004-indexer/erc8004-indexer/internal/metrics"
 	"github.com/erc8004-indexer/erc8004-indexer/internal/publish"
 	"github.com/erc8004-indexer/erc8004-indexer/internal/redact"
 )
@@ -37,6 +42,9 @@ parses them within seconds (see docs/offchain.md; --fetch-offchain=false turns i
 --blocks, the line before the summary counts them per status:
   dev: off-chain registrations ok=N ...; feedback files ok=N ...
 
+At start it prints, once, where to look: the chain's JSON-RPC URLs, a psql query on the views,
+the Valkey keys when publishing, and the metrics and health URLs (--http-addr, as in run).
+
 Examples:
   indexer dev --database-url postgres://postgres@127.0.0.1:5432/postgres
   indexer dev --blocks 500 --reorg-every 25 --seed 7
@@ -45,6 +53,7 @@ Examples:
 			cfg.DatabaseFlags(fs)
 			cfg.ValkeyFlags(fs)
 			cfg.PublishFlags(fs)
+			cfg.HTTPFlags(fs)
 			cfg.FetchOffchainFlag(fs)
 			fs.Uint64Var(&opts.Blocks, "blocks", 0, "stop after `N` blocks, verify and print a summary (0: run until interrupted)")
 			fs.Uint64Var(&opts.ReorgEvery, "reorg-every", 0, "fork the chain every `N` blocks (0: never)")
@@ -77,8 +86,22 @@ Examples:
 				log.Info("publishing to valkey", zap.String("url", redact.URL(cfg.ValkeyURL)),
 					zap.String("key_prefix", cfg.KeyPrefix))
 			}
+			opts.Metrics = metrics.New()
+			srv, err := listenHTTP(cfg, opts.Metrics, pool, log)
+			if err != nil {
+				return err
+			}
+			httpAddr := ""
+			if srv != nil {
+				httpAddr = srv.Addr()
+				hctx, stopHTTP := context.WithCancel(ctx)
+				httpDone := make(chan error, 1)
+				go func() { httpDone <- srv.Run(hctx) }()
+				defer func() { stopHTTP(); <-httpDone }()
+			}
 			opts.Ready = func(httpURL, wsURL string) {
 				log.Info("dev chain serving JSON-RPC", zap.String("http", httpURL), zap.String("ws", wsURL))
+				printWhereToLook(os.Stdout, cfg, httpURL, wsURL, httpAddr)
 			}
 			// The off-chain worker runs beside the dev chain, on files served locally.
 			dctx, stopWorker := context.WithCancel(ctx)
@@ -122,3 +145,27 @@ Examples:
 		},
 	})
 }
+
+// printWhereToLook tells a newcomer, once, where the dev run's results can be seen.
+func printWhereToLook(out io.Writer, cfg *config.Config, httpURL, wsURL, httpAddr string) {
+	fmt.Fprintf(out, "indexer dev: a local chain with the ERC-8004 registries and traffic, indexed into PostgreSQL\n")
+	fmt.Fprintf(out, "  JSON-RPC  %s  (%s)\n", httpURL, wsURL)
+	fmt.Fprintf(out, "  tables    psql %s -c %s\n", shellQuote(redact.URL(cfg.DatabaseURL)),
+		shellQuote("SET search_path = "+cfg.Schema+"; "+devQuery))
+	if cfg.ValkeyURL != "" {
+		fmt.Fprintf(out, "  valkey    redis-cli -u %s HGETALL %s%d:head   (agents: %s%d:agent:{id}, %s%d:leaderboard; channels %s%d:events, %s%d:reorgs)\n",
+			shellQuote(redact.URL(cfg.ValkeyURL)), cfg.KeyPrefix, devchain.ChainID, cfg.KeyPrefix, devchain.ChainID,
+			cfg.KeyPrefix, devchain.ChainID, cfg.KeyPrefix, devchain.ChainID, cfg.KeyPrefix, devchain.ChainID)
+	}
+	if httpAddr != "" {
+		fmt.Fprintf(out, "  metrics   http://%s/metrics   health http://%s/readyz\n", httpAddr, httpAddr)
+	}
+}
+
+// devQuery is the query printed for a first look at the indexed agents.
+const devQuery = `SELECT p.agent_id, p.status, p.name, r.feedback_count, r.summary_value, r.summary_decimals ` +
+	`FROM v_erc8004_agent_profiles p LEFT JOIN v_erc8004_agent_reputation r USING (chain_id, agent_id) ` +
+	`ORDER BY p.agent_id LIMIT 20`
+
+// shellQuote quotes s for a POSIX shell.
+func shellQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }

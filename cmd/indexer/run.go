@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/redis/go-redis/v9"
 	"go.uber.org/zap"
 	"golang.org/x/sync/errgroup"
@@ -137,18 +138,12 @@ func runChains(ctx context.Context, cfg *config.Config, rf runFlags) error {
 	m := metrics.New()
 
 	g, gctx := errgroup.WithContext(ctx)
-	if cfg.HTTPAddr != "" {
-		srv := httpserver.New(m, pool, cfg.MaxLag, log.Named("http"))
-		switch err := srv.Listen(cfg.HTTPAddr); {
-		case err == nil:
-			g.Go(func() error { return srv.Run(gctx) })
-		case cfg.HTTPAddr == config.DefaultHTTPAddr:
-			// Nobody asked for this address: another process (a second indexer on this host)
-			// may well have it. Index anyway, without the endpoints.
-			log.Warn("http server disabled: the default address is in use; set --http-addr", zap.Error(err))
-		default:
-			return err
-		}
+	srv, err := listenHTTP(cfg, m, pool, log)
+	if err != nil {
+		return err
+	}
+	if srv != nil {
+		g.Go(func() error { return srv.Run(gctx) })
 	}
 	halts := &chainHalts{running: len(specs)}
 	progress := metrics.NewProgress(m, log.Named("progress"), bar)
@@ -229,4 +224,24 @@ func (h *chainHalts) halt(spec daemon.ChainSpec, err error, log *zap.Logger) err
 		msgs[i] = e.Error()
 	}
 	return fmt.Errorf("every chain halted: %s", strings.Join(msgs, "; "))
+}
+
+// listenHTTP opens the /metrics, /healthz and /readyz server on --http-addr for run and dev. It
+// returns nil without an address, or when the default address is taken: nobody asked for it,
+// and another process (a second indexer on this host) may well have it, so indexing goes on
+// without the endpoints (logged).
+func listenHTTP(cfg *config.Config, m *metrics.Metrics, pool *pgxpool.Pool, log *zap.Logger) (*httpserver.Server, error) {
+	if cfg.HTTPAddr == "" {
+		return nil, nil
+	}
+	srv := httpserver.New(m, pool, cfg.MaxLag, log.Named("http"))
+	switch err := srv.Listen(cfg.HTTPAddr); {
+	case err == nil:
+		return srv, nil
+	case cfg.HTTPAddr == config.DefaultHTTPAddr:
+		log.Warn("http server disabled: the default address is in use; set --http-addr", zap.Error(err))
+		return nil, nil
+	default:
+		return nil, err
+	}
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/erc8004-indexer/erc8004-indexer/internal/daemon"
 	"github.com/erc8004-indexer/erc8004-indexer/internal/devchain"
 	"github.com/erc8004-indexer/erc8004-indexer/internal/feed"
+	"github.com/erc8004-indexer/erc8004-indexer/internal/metrics"
 	"github.com/erc8004-indexer/erc8004-indexer/internal/publish"
 	"github.com/erc8004-indexer/erc8004-indexer/internal/retry"
 	"github.com/erc8004-indexer/erc8004-indexer/internal/sink"
@@ -52,6 +53,8 @@ type Options struct {
 	// ChainID). A bounded run waits until Valkey caught up with PostgreSQL before verifying.
 	Valkey  *redis.Options
 	Publish publish.Options
+	// Metrics, if set, receives the dev chain's RPC timings, heads and commits, as in run.
+	Metrics *metrics.Metrics
 }
 
 // Summary is what a bounded dev run did.
@@ -102,6 +105,10 @@ func Run(ctx context.Context, pool *pgxpool.Pool, log *zap.Logger, opts Options)
 		Registries:    regs,
 		FinalityDepth: max(64, 2*opts.MaxReorgDepth),
 		PollInterval:  100 * time.Millisecond,
+	}
+	if opts.Metrics != nil {
+		spec.Metrics = opts.Metrics.Chain(spec.Name, spec.ChainID)
+		spec.Metrics.SetActive(true)
 	}
 	db := sink.NewPostgres(pool, log.Named("sink.pg"))
 	pub, stopPublisher := startPublisher(ctx, pool, log, opts, c.ChainID())

@@ -141,6 +141,18 @@ func TestPostgres_Payments(t *testing.T) {
 			require.NoError(t, err)
 			require.Equal(t, want, storedPayments(t, db))
 
+			// Block 12 holds only a payment to agent 0's wallet bob: the batch reports agent 0 as
+			// changed (its published figures are), and so does the rollback that removes it.
+			lb.block, lb.index = 12, 0
+			b3 := withPayments(batch(t, 12, 12), owners, lb.transfer(payer, bob, 9))
+			b3.Expect = b2.Cursor
+			st, err := db.Replace(ctx, b3)
+			require.NoError(t, err)
+			require.Equal(t, []string{"0"}, st.Agents)
+			st, err = db.Replace(ctx, &sink.Batch{ChainID: chainID, From: 12, To: sink.MaxBlock, Cursor: b2.Cursor})
+			require.NoError(t, err)
+			require.Equal(t, []string{"0"}, st.Agents)
+
 			// A reorg back to block 10 removes block 11's payments with its events.
 			_, err = db.Replace(ctx, &sink.Batch{ChainID: chainID, From: 11, To: sink.MaxBlock, Cursor: b1.Cursor})
 			require.NoError(t, err)

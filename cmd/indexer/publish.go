@@ -5,7 +5,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"strconv"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -13,6 +12,7 @@ import (
 
 	"github.com/erc8004-indexer/erc8004-indexer/internal/config"
 	"github.com/erc8004-indexer/erc8004-indexer/internal/publish"
+	"github.com/erc8004-indexer/erc8004-indexer/internal/redact"
 )
 
 func init() {
@@ -77,7 +77,7 @@ Examples:
 			defer pub.Close()
 			st, err := pub.Resync(ctx)
 			if err != nil {
-				return fmt.Errorf("resync chain %d to %s: %w", chainID, config.RedactURL(cfg.ValkeyURL), err)
+				return fmt.Errorf("resync chain %d to %s: %w", chainID, redact.URL(cfg.ValkeyURL), err)
 			}
 			log.Debug("resync done", zap.Duration("elapsed", st.Elapsed))
 			fmt.Printf("publish: chain=%d head=%d agents=%d ranked=%d stale_deleted=%d\n",
@@ -92,11 +92,8 @@ func chainIDOf(chain string) (uint64, error) {
 	if chain == "" {
 		return 0, &config.FieldError{Field: "chain", Msg: "missing: give a chain name or id"}
 	}
-	if info, ok := config.LookupChain(chain); ok {
-		return info.ID, nil
-	}
-	id, err := strconv.ParseUint(chain, 10, 64)
-	if err != nil || id == 0 {
+	id, _, _, err := config.ResolveChain(chain)
+	if err != nil {
 		return 0, &config.FieldError{Field: "chain", Value: chain, Msg: "unknown chain; use a chain id or a built-in name (see 'indexer run --help')"}
 	}
 	return id, nil

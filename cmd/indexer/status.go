@@ -20,6 +20,7 @@ import (
 	"github.com/erc8004-indexer/erc8004-indexer/internal/chain"
 	"github.com/erc8004-indexer/erc8004-indexer/internal/config"
 	"github.com/erc8004-indexer/erc8004-indexer/internal/lock"
+	"github.com/erc8004-indexer/erc8004-indexer/internal/redact"
 )
 
 func init() {
@@ -150,11 +151,7 @@ func wantedChains(cfg *config.Config) ([]uint64, error) {
 		return ids, nil
 	}
 	for _, c := range cfg.Chains {
-		if info, ok := config.LookupChain(c); ok {
-			ids = append(ids, info.ID)
-			continue
-		}
-		id, err := strconv.ParseUint(c, 10, 64)
+		id, _, _, err := config.ResolveChain(c)
 		if err != nil {
 			return nil, &config.FieldError{Field: "chain", Value: c, Msg: "unknown chain"}
 		}
@@ -214,11 +211,7 @@ func readStatus(ctx context.Context, pool *pgxpool.Pool, schema string, want []u
 	byID := map[uint64]*chainStatus{}
 	var out []chainStatus
 	add := func(id uint64) *chainStatus {
-		name := strconv.FormatUint(id, 10)
-		if info, ok := config.LookupChain(name); ok {
-			name = info.Name
-		}
-		out = append(out, chainStatus{Chain: name, ChainID: id, Locked: "-", Replica: replica,
+		out = append(out, chainStatus{Chain: config.ChainName(id), ChainID: id, Locked: "-", Replica: replica,
 			ReplicaLagSeconds: lag.seconds, ReplicaBehindBytes: lag.bytes})
 		return &out[len(out)-1]
 	}
@@ -277,7 +270,7 @@ func remoteHeads(ctx context.Context, cfg *config.Config, rows []chainStatus) {
 		if err != nil {
 			for i := range rows {
 				if rows[i].RPCError == "" {
-					rows[i].RPCError = fmt.Sprintf("endpoint %s: %v", chain.Redact(u), err)
+					rows[i].RPCError = fmt.Sprintf("endpoint %s: %v", redact.URL(u), err)
 				}
 			}
 			continue

@@ -13,6 +13,7 @@ import (
 	"go.uber.org/zap"
 
 	contracts "github.com/erc8004-indexer/erc8004-indexer/contracts/abi"
+	"github.com/erc8004-indexer/erc8004-indexer/internal/config"
 	"github.com/erc8004-indexer/erc8004-indexer/internal/daemon"
 	"github.com/erc8004-indexer/erc8004-indexer/internal/devchain"
 	"github.com/erc8004-indexer/erc8004-indexer/internal/sink"
@@ -59,8 +60,8 @@ func mineBlock(ctx context.Context, t *testing.T, c *devchain.Chain, txs ...devT
 // stored payments as amounts, in chain order.
 func devPaymentAmounts(ctx context.Context, t *testing.T, c *devchain.Chain, pool *pgxpool.Pool, backfillSpan, finality uint64) []string {
 	spec := daemon.ChainSpec{ChainID: c.ChainID(), RPCURLs: []string{c.HTTPURL()}, FinalityDepth: finality,
-		BackfillSpan: backfillSpan, LiveSpan: 3, Registries: daemon.DevRegistries(c.Registries()),
-		PaymentTokens: daemon.DevPaymentTokens(c)}
+		BackfillSpan: backfillSpan, LiveSpan: 3, Registries: c.Registries(),
+		PaymentTokens: []config.PaymentToken{{Symbol: "USDC", Address: c.PaymentToken(), Decimals: 6, DecimalsKnown: true}}}
 	client, err := spec.Dial(ctx, zap.NewNop())
 	require.NoError(t, err)
 	defer client.Close()

@@ -21,7 +21,7 @@ import (
 	"go.uber.org/zap/zaptest"
 
 	"github.com/erc8004-indexer/erc8004-indexer/internal/devchain"
-	"github.com/erc8004-indexer/erc8004-indexer/internal/indexer"
+	"github.com/erc8004-indexer/erc8004-indexer/internal/feed"
 	"github.com/erc8004-indexer/erc8004-indexer/internal/sink"
 	"github.com/erc8004-indexer/erc8004-indexer/internal/testdb"
 	"github.com/erc8004-indexer/erc8004-indexer/internal/verify"
@@ -189,7 +189,7 @@ func TestIndexer_MisbehavingRPC(t *testing.T) {
 	spec := ChainSpec{
 		ChainID:        c.ChainID(),
 		RPCURLs:        []string{srv.URL},
-		Registries:     DevRegistries(regs),
+		Registries:     regs,
 		FinalityDepth:  64,
 		PollInterval:   50 * time.Millisecond,
 		RequestTimeout: time.Second,
@@ -202,7 +202,7 @@ func TestIndexer_MisbehavingRPC(t *testing.T) {
 	require.NoError(t, err)
 	defer client.Close()
 	var reorgs atomic.Int64
-	ix := NewIndexer(spec, client, db, log, func(u indexer.Update) {
+	ix := NewIndexer(spec, client, db, log, func(u feed.Update) {
 		if u.Reorg != nil {
 			reorgs.Add(1)
 		}
@@ -225,7 +225,7 @@ func TestIndexer_MisbehavingRPC(t *testing.T) {
 		require.NoError(t, gen.Step(ctx))
 		time.Sleep(120 * time.Millisecond)
 	}
-	require.NoError(t, waitCaughtUp(ctx, db, c, 2*time.Minute, done))
+	require.NoError(t, WaitCaughtUp(ctx, db, c, 2*time.Minute, done))
 	stop()
 	require.ErrorIs(t, <-done, context.Canceled)
 	t.Log("faults injected:", proxy.snapshot())

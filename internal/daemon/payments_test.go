@@ -19,7 +19,6 @@ import (
 	"github.com/erc8004-indexer/erc8004-indexer/internal/sink"
 	"github.com/erc8004-indexer/erc8004-indexer/internal/synthchain"
 	"github.com/erc8004-indexer/erc8004-indexer/internal/testdb"
-	"github.com/erc8004-indexer/erc8004-indexer/internal/verify"
 )
 
 // paymentsChain serves c on loopback and returns a spec with its payment token, a client and
@@ -33,7 +32,7 @@ func paymentsChain(t *testing.T, c *synthchain.Chain, mode payments.Mode, backfi
 	db := sink.NewPostgres(pool, zap.NewNop())
 	spec := daemon.ChainSpec{Name: "synthetic", ChainID: c.Config().ChainID, RPCURLs: []string{srv.URL()},
 		FinalityDepth: 10, UseFinalizedTag: true, BackfillSpan: backfillSpan, LiveSpan: 7,
-		Registries:    verify.Registries(synthchain.DefaultRegistries),
+		Registries:    synthchain.DefaultRegistries,
 		PaymentTokens: []config.PaymentToken{{Address: synthchain.DefaultToken, Decimals: 6, DecimalsKnown: true}},
 		PaymentMode:   mode}
 	client, err := spec.Dial(context.Background(), zap.NewNop())

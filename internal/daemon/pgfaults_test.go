@@ -18,7 +18,7 @@ import (
 	"go.uber.org/zap/zaptest/observer"
 
 	"github.com/erc8004-indexer/erc8004-indexer/internal/devchain"
-	"github.com/erc8004-indexer/erc8004-indexer/internal/indexer"
+	"github.com/erc8004-indexer/erc8004-indexer/internal/feed"
 	"github.com/erc8004-indexer/erc8004-indexer/internal/sink"
 	"github.com/erc8004-indexer/erc8004-indexer/internal/testdb"
 	"github.com/erc8004-indexer/erc8004-indexer/internal/testpg"
@@ -120,7 +120,7 @@ func TestIndexer_PostgresFaults(t *testing.T) {
 	spec := ChainSpec{
 		ChainID:       c.ChainID(),
 		RPCURLs:       []string{c.HTTPURL()},
-		Registries:    DevRegistries(regs),
+		Registries:    regs,
 		FinalityDepth: 64,
 		PollInterval:  50 * time.Millisecond,
 		LiveSpan:      4,
@@ -130,7 +130,7 @@ func TestIndexer_PostgresFaults(t *testing.T) {
 	client, err := spec.Dial(ctx, log)
 	require.NoError(t, err)
 	defer client.Close()
-	ix := NewIndexer(spec, client, r.db, log, func(indexer.Update) { r.commits.Add(1) })
+	ix := NewIndexer(spec, client, r.db, log, func(feed.Update) { r.commits.Add(1) })
 	ictx, stopIndexer := context.WithCancel(ctx)
 	done := make(chan error, 1)
 	go func() { done <- ix.Run(ictx, nil) }()
@@ -215,7 +215,7 @@ func TestIndexer_PostgresFaults(t *testing.T) {
 	close(stopTraffic)
 	traffic.Wait()
 	locker.Close(ctx)
-	require.NoError(t, waitCaughtUp(ctx, r.db, c, 2*time.Minute, done))
+	require.NoError(t, WaitCaughtUp(ctx, r.db, c, 2*time.Minute, done))
 	stopIndexer()
 	require.ErrorIs(t, <-done, context.Canceled)
 	t.Logf("commits=%d, batch failures logged=%d, head=%d", r.commits.Load(), logs.FilterMessage("batch failed").Len(), c.Head())

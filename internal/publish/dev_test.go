@@ -16,9 +16,9 @@ import (
 	"go.uber.org/zap"
 	"go.uber.org/zap/zaptest"
 
-	"github.com/erc8004-indexer/erc8004-indexer/internal/daemon"
 	"github.com/erc8004-indexer/erc8004-indexer/internal/devchain"
-	"github.com/erc8004-indexer/erc8004-indexer/internal/indexer"
+	"github.com/erc8004-indexer/erc8004-indexer/internal/devmode"
+	"github.com/erc8004-indexer/erc8004-indexer/internal/feed"
 	"github.com/erc8004-indexer/erc8004-indexer/internal/publish"
 	"github.com/erc8004-indexer/erc8004-indexer/internal/testdb"
 	"github.com/erc8004-indexer/erc8004-indexer/internal/testvalkey"
@@ -67,13 +67,13 @@ func TestPublisher_DevWithForks(t *testing.T) {
 		reorgs   int
 	)
 	const ttl = 10 * time.Minute
-	sum, err := daemon.Dev(ctx, pool, log, daemon.DevOptions{
+	sum, err := devmode.Run(ctx, pool, log, devmode.Options{
 		Blocks:     150,
 		ReorgEvery: 25,
 		Seed:       11,
 		Valkey:     rdb.Options(),
 		Publish:    publish.Options{Prefix: prefix, TTL: ttl},
-		Notify: func(u indexer.Update) {
+		Notify: func(u feed.Update) {
 			mu.Lock()
 			defer mu.Unlock()
 			if u.Reorg != nil {

@@ -13,8 +13,6 @@ import (
 
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/jackc/pgx/v5"
-
-	"github.com/erc8004-indexer/erc8004-indexer/internal/erc8004"
 )
 
 // The COPY rows are encoded here in PostgreSQL's binary COPY format, straight from the logs into
@@ -27,22 +25,6 @@ import (
 // pgEpochOffset is 2000-01-01 (PostgreSQL's timestamp epoch) in Unix seconds.
 const pgEpochOffset = 946_684_800
 
-// copyColumnTypes are the PostgreSQL types the binary encoder writes, per table and column.
-var copyColumnTypes = map[string][]string{
-	"erc8004_events": {"bigint", "bigint", "text", "timestamp with time zone", "text", "integer", "integer",
-		"text", "text", "text", "text", "numeric", "jsonb", "text", "text[]", "bytea", "text"},
-	"erc8004_reputation": {"bigint", "text", "numeric", "text", "numeric", "boolean", "numeric", "smallint",
-		"text", "text", "text", "text", "text", "bigint", "timestamp with time zone", "text", "integer"},
-	"erc8004_feedback_responses": {"bigint", "text", "numeric", "text", "numeric", "text", "text", "text",
-		"bigint", "timestamp with time zone", "text", "integer"},
-	"erc8004_validations": {"bigint", "text", "text", "text", "numeric", "text", "bigint",
-		"timestamp with time zone", "text", "integer"},
-	"erc8004_validation_responses": {"bigint", "text", "text", "text", "numeric", "smallint", "text", "text",
-		"text", "bigint", "timestamp with time zone", "text", "integer"},
-	"erc8004_blocks": {"bigint", "bigint", "text", "text", "timestamp with time zone"},
-}
-
-// blockColumns are the columns of erc8004_blocks written by COPY.
 var blockColumns = []string{"chain_id", "block_number", "block_hash", "parent_hash", "block_time"}
 
 // binaryCopy remembers whether the schema's column types are the ones the encoder writes.
@@ -70,9 +52,10 @@ func (bc *binaryCopy) usable(ctx context.Context, tx pgx.Tx) (bool, error) {
 // copyTypesMatch compares the column types of the COPY tables (in the search path) with the
 // encoder's.
 func copyTypesMatch(ctx context.Context, tx pgx.Tx) (bool, error) {
-	tables := make([]string, 0, len(copyColumnTypes))
-	for t := range copyColumnTypes {
-		tables = append(tables, t)
+	all := append(copyTables[:], blocksTable)
+	tables := make([]string, 0, len(all))
+	for _, t := range all {
+		tables = append(tables, t.name)
 	}
 	const q = `SELECT c.relname, a.attname, format_type(a.atttypid, NULL)
 		FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
@@ -90,13 +73,9 @@ func copyTypesMatch(ctx context.Context, tx pgx.Tx) (bool, error) {
 	if err != nil {
 		return false, fmt.Errorf("read column types: %w", err)
 	}
-	for t, types := range copyColumnTypes {
-		cols := blockColumns
-		if t != "erc8004_blocks" {
-			cols = copyTables[tableIndex(t)].columns
-		}
-		for i, c := range cols {
-			if have[t+"."+c] != types[i] {
+	for _, t := range all {
+		for _, c := range t.columns {
+			if have[t.name+"."+c.name] != c.typ {
 				return false, nil
 			}
 		}
@@ -104,23 +83,14 @@ func copyTypesMatch(ctx context.Context, tx pgx.Tx) (bool, error) {
 	return true, nil
 }
 
-func tableIndex(name string) int {
-	for i := range copyTables {
-		if copyTables[i].name == name {
-			return i
-		}
-	}
-	return -1
-}
-
-// copyBinary COPYs rows produced by fill into table, in binary format. fill appends the next
-// row's fields to the encoder and returns false when there is none left.
-func copyBinary(ctx context.Context, tx pgx.Tx, table string, columns []string, fill func(e *rowEncoder) (bool, error)) (int64, error) {
+// copyBinary COPYs rows produced by fill into table, in binary format. fill writes the next
+// row's fields and returns false when there is none left.
+func copyBinary(ctx context.Context, tx pgx.Tx, table *copyTable, fill func(w columnWriter) (bool, error)) (int64, error) {
 	src := &copySource{fill: fill}
 	src.enc.buf = append(src.enc.buf, "PGCOPY\n\xff\r\n\x00"...)
 	src.enc.buf = binary.BigEndian.AppendUint32(src.enc.buf, 0) // flags
 	src.enc.buf = binary.BigEndian.AppendUint32(src.enc.buf, 0) // header extension length
-	sql := "COPY " + pgx.Identifier{table}.Sanitize() + " (" + strings.Join(columns, ", ") + ") FROM STDIN (FORMAT binary)"
+	sql := "COPY " + pgx.Identifier{table.name}.Sanitize() + " (" + strings.Join(table.names(), ", ") + ") FROM STDIN (FORMAT binary)"
 	tag, err := tx.Conn().PgConn().CopyFrom(ctx, src, sql)
 	if src.err != nil {
 		return 0, src.err
@@ -135,7 +105,7 @@ func copyBinary(ctx context.Context, tx pgx.Tx, table string, columns []string, 
 type copySource struct {
 	enc  rowEncoder
 	off  int
-	fill func(e *rowEncoder) (bool, error)
+	fill func(w columnWriter) (bool, error)
 	done bool
 	err  error
 }
@@ -165,7 +135,7 @@ func (s *copySource) Read(p []byte) (int, error) {
 	return n, nil
 }
 
-// rowEncoder appends binary COPY fields.
+// rowEncoder appends binary COPY fields (a columnWriter).
 type rowEncoder struct {
 	buf     []byte
 	scratch []byte
@@ -300,147 +270,5 @@ func (e *rowEncoder) numeric(v *big.Int) {
 	e.buf = binary.BigEndian.AppendUint16(e.buf, 0) // dscale
 	for _, d := range e.digits {
 		e.buf = binary.BigEndian.AppendUint16(e.buf, d)
-	}
-}
-
-// logFiller returns the fill function of table t over logs: the rows of the logs that belong to
-// it, in order.
-func logFiller(t int, chain int64, logs []Log) func(e *rowEncoder) (bool, error) {
-	i := 0
-	return func(e *rowEncoder) (bool, error) {
-		for i < len(logs) {
-			l := &logs[i]
-			i++
-			if t == tableEvents {
-				return true, e.eventRow(chain, l)
-			}
-			if pt, ok := projectionTable(l.Event); ok && pt == t {
-				e.projectionRow(chain, l)
-				return true, nil
-			}
-		}
-		return false, nil
-	}
-}
-
-// eventRow writes l's erc8004_events row.
-func (e *rowEncoder) eventRow(chain int64, l *Log) error {
-	e.row(17)
-	e.int8(chain)
-	e.int8(int64(l.Raw.BlockNumber))
-	e.hexText(l.Raw.BlockHash[:])
-	e.timestamptz(l.BlockTime)
-	e.hexText(l.Raw.TxHash[:])
-	e.int4(int32(l.Raw.TxIndex))
-	e.int4(int32(l.Raw.Index))
-	e.hexText(l.Raw.Address[:])
-	e.text(l.Registry.String())
-	if l.Event != nil {
-		e.text(l.Event.Name())
-		e.text(l.Event.Signature())
-		e.numeric(erc8004.AgentID(l.Event))
-		js, err := appendArgs(e.scratch[:0], l.Event.Args())
-		if err != nil {
-			return fmt.Errorf("encode args of %s at block %d log %d: %w", l.Event.Name(), l.Raw.BlockNumber, l.Raw.Index, err)
-		}
-		e.scratch = js
-		e.jsonb(js)
-	} else {
-		e.text("")
-		e.text("")
-		e.null()
-		e.null()
-	}
-	if len(l.Raw.Topics) > 0 {
-		e.hexText(l.Raw.Topics[0][:])
-	} else {
-		e.null()
-	}
-	e.hashArray(l.Raw.Topics)
-	e.bytea(l.Raw.Data)
-	if l.Event == nil && l.DecodeErr != nil {
-		e.text(erc8004.SafeText(l.DecodeErr.Error()))
-	} else {
-		e.null()
-	}
-	return nil
-}
-
-// projectionRow writes l's row of its projection table (see copyTables for the columns).
-func (e *rowEncoder) projectionRow(chain int64, l *Log) {
-	tail := func() {
-		e.int8(int64(l.Raw.BlockNumber))
-		e.timestamptz(l.BlockTime)
-		e.hexText(l.Raw.TxHash[:])
-		e.int4(int32(l.Raw.Index))
-	}
-	switch ev := l.Event.(type) {
-	case *erc8004.NewFeedback:
-		e.row(17)
-		e.int8(chain)
-		e.hexText(l.Raw.Address[:])
-		e.numeric(ev.AgentID)
-		e.hexText(ev.Client[:])
-		e.numeric(new(big.Int).SetUint64(ev.FeedbackIndex))
-		e.bool(!ev.HasIndex)
-		e.numeric(ev.Value)
-		e.int2(int16(ev.ValueDecimals))
-		e.text(erc8004.SafeText(ev.Tag1))
-		e.text(erc8004.SafeText(ev.Tag2))
-		e.text(erc8004.SafeText(ev.Endpoint))
-		e.text(erc8004.SafeText(ev.FeedbackURI))
-		e.hexText(ev.FeedbackHash[:])
-		tail()
-	case *erc8004.ResponseAppended:
-		e.row(12)
-		e.int8(chain)
-		e.hexText(l.Raw.Address[:])
-		e.numeric(ev.AgentID)
-		e.hexText(ev.Client[:])
-		e.numeric(new(big.Int).SetUint64(ev.FeedbackIndex))
-		e.hexText(ev.Responder[:])
-		e.text(erc8004.SafeText(ev.ResponseURI))
-		e.hexText(ev.ResponseHash[:])
-		tail()
-	case *erc8004.ValidationRequest:
-		e.row(10)
-		e.int8(chain)
-		e.hexText(l.Raw.Address[:])
-		e.hexText(ev.RequestHash[:])
-		e.hexText(ev.Validator[:])
-		e.numeric(ev.AgentID)
-		e.text(erc8004.SafeText(ev.RequestURI))
-		tail()
-	case *erc8004.ValidationResponse:
-		e.row(13)
-		e.int8(chain)
-		e.hexText(l.Raw.Address[:])
-		e.hexText(ev.RequestHash[:])
-		e.hexText(ev.Validator[:])
-		e.numeric(ev.AgentID)
-		e.int2(int16(ev.Response))
-		e.text(erc8004.SafeText(ev.ResponseURI))
-		e.hexText(ev.ResponseHash[:])
-		e.text(erc8004.SafeText(ev.Tag))
-		tail()
-	}
-}
-
-// blockFiller returns the fill function of erc8004_blocks over headers.
-func blockFiller(chain int64, blocks []Block) func(e *rowEncoder) (bool, error) {
-	i := 0
-	return func(e *rowEncoder) (bool, error) {
-		if i == len(blocks) {
-			return false, nil
-		}
-		h := &blocks[i]
-		i++
-		e.row(5)
-		e.int8(chain)
-		e.int8(int64(h.Number))
-		e.hexText(h.Hash[:])
-		e.hexText(h.ParentHash[:])
-		e.timestamptz(h.Time)
-		return true, nil
 	}
 }

@@ -258,15 +258,20 @@ var rangeTables = []string{
 
 func storeBlocks(ctx context.Context, tx pgx.Tx, b *Batch, binary bool) error {
 	if len(b.Blocks) > 0 {
+		i := 0
+		fill := func(w columnWriter) (bool, error) {
+			if i == len(b.Blocks) {
+				return false, nil
+			}
+			writeBlockRow(w, int64(b.ChainID), &b.Blocks[i])
+			i++
+			return true, nil
+		}
 		var err error
 		if binary {
-			_, err = copyBinary(ctx, tx, "erc8004_blocks", blockColumns, blockFiller(int64(b.ChainID), b.Blocks))
+			_, err = copyBinary(ctx, tx, &blocksTable, fill)
 		} else {
-			rows := make([][]any, len(b.Blocks))
-			for i, h := range b.Blocks {
-				rows[i] = []any{int64(b.ChainID), int64(h.Number), hexHash(h.Hash), hexHash(h.ParentHash), unixTime(h.Time)}
-			}
-			_, err = tx.CopyFrom(ctx, pgx.Identifier{"erc8004_blocks"}, blockColumns, pgx.CopyFromRows(rows))
+			_, err = copyValues(ctx, tx, &blocksTable, fill)
 		}
 		if err != nil {
 			return fmt.Errorf("copy blocks: %w", err)

@@ -33,6 +33,7 @@ import (
 	"github.com/erc8004-indexer/erc8004-indexer/internal/daemon"
 	"github.com/erc8004-indexer/erc8004-indexer/internal/dbcompare"
 	"github.com/erc8004-indexer/erc8004-indexer/internal/devchain"
+	"github.com/erc8004-indexer/erc8004-indexer/internal/feed"
 	"github.com/erc8004-indexer/erc8004-indexer/internal/indexer"
 	"github.com/erc8004-indexer/erc8004-indexer/internal/sink"
 	"github.com/erc8004-indexer/erc8004-indexer/internal/verify"
@@ -287,7 +288,7 @@ func newSoaker(ctx context.Context, pool *pgxpool.Pool, o Options, base Report) 
 			Name:          "soak",
 			ChainID:       c.ChainID(),
 			RPCURLs:       []string{c.WSURL()},
-			Registries:    daemon.DevRegistries(regs),
+			Registries:    regs,
 			FinalityDepth: o.FinalityDepth,
 			PollInterval:  20 * time.Millisecond,
 			MaxBackoff:    200 * time.Millisecond,
@@ -305,7 +306,7 @@ func (s *soaker) close() {
 	_ = s.chain.Close()
 }
 
-func (s *soaker) notify(u indexer.Update) {
+func (s *soaker) notify(u feed.Update) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.rep.Commits++

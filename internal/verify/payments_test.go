@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.uber.org/zap"
 
+	"github.com/erc8004-indexer/erc8004-indexer/internal/config"
 	"github.com/erc8004-indexer/erc8004-indexer/internal/daemon"
 	"github.com/erc8004-indexer/erc8004-indexer/internal/devchain"
 	"github.com/erc8004-indexer/erc8004-indexer/internal/sink"
@@ -32,7 +33,7 @@ func TestVerifier_Payments(t *testing.T) {
 	}
 	require.Positive(t, gen.Stats().Payments["receiveWithAuthorization"])
 	spec := daemon.ChainSpec{ChainID: c.ChainID(), RPCURLs: []string{c.HTTPURL()}, FinalityDepth: 64,
-		Registries: daemon.DevRegistries(c.Registries()), PaymentTokens: daemon.DevPaymentTokens(c)}
+		Registries: c.Registries(), PaymentTokens: []config.PaymentToken{{Symbol: "USDC", Address: c.PaymentToken(), Decimals: 6, DecimalsKnown: true}}}
 	client, err := spec.Dial(ctx, zap.NewNop())
 	require.NoError(t, err)
 	defer client.Close()

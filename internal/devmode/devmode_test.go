@@ -1,4 +1,4 @@
-package daemon
+package devmode
 
 import (
 	"context"
@@ -9,7 +9,8 @@ import (
 	"go.uber.org/zap"
 	"go.uber.org/zap/zaptest"
 
-	"github.com/erc8004-indexer/erc8004-indexer/internal/indexer"
+	"github.com/erc8004-indexer/erc8004-indexer/internal/daemon"
+	"github.com/erc8004-indexer/erc8004-indexer/internal/feed"
 	"github.com/erc8004-indexer/erc8004-indexer/internal/sink"
 	"github.com/erc8004-indexer/erc8004-indexer/internal/testdb"
 )
@@ -27,24 +28,28 @@ func TestDev_ForksThenFreshIndex(t *testing.T) {
 	fresh := testdb.New(t)
 	log := zaptest.NewLogger(t, zaptest.Level(zap.WarnLevel))
 
-	var rollbacks []indexer.Reorg
-	opts := DevOptions{
+	var rollbacks []feed.Reorg
+	opts := Options{
 		Blocks:     500,
 		ReorgEvery: 25,
 		Seed:       7,
-		Notify: func(u indexer.Update) {
+		Notify: func(u feed.Update) {
 			if u.Reorg != nil {
 				rollbacks = append(rollbacks, *u.Reorg)
 			}
 		},
-		Finally: func(ctx context.Context, spec ChainSpec) error {
+		Finally: func(ctx context.Context, spec daemon.ChainSpec) error {
 			// A second indexer, from scratch, on the final chain.
 			client, err := spec.Dial(ctx, log)
 			require.NoError(t, err)
 			defer client.Close()
 			db := sink.NewPostgres(fresh, log)
-			require.NoError(t, preparePayments(ctx, &spec, client, db)) // as IndexChain does
-			ix := NewIndexer(spec, client, db, log, nil)
+			// The payment tokens, as IndexChain records them at start.
+			for _, tok := range spec.PaymentTokens {
+				require.NoError(t, db.StorePaymentTokens(ctx, spec.ChainID,
+					[]sink.PaymentToken{{Address: tok.Address, Symbol: tok.Symbol, Decimals: tok.Decimals}}))
+			}
+			ix := daemon.NewIndexer(spec, client, db, log, nil)
 			for {
 				progressed, err := ix.Step(ctx)
 				require.NoError(t, err)
@@ -54,7 +59,7 @@ func TestDev_ForksThenFreshIndex(t *testing.T) {
 			}
 		},
 	}
-	sum, err := Dev(ctx, pool, log, opts)
+	sum, err := Run(ctx, pool, log, opts)
 	require.NoError(t, err)
 	t.Log(sum.String(), "forks:", sum.Forks, "txs:", sum.Txs, "checks:", sum.Report.Checks)
 	require.Equal(t, 20, sum.Forks)

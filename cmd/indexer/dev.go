@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
@@ -30,6 +31,11 @@ registries deployed, a seeded traffic generator that calls every registry functi
 calls that must revert), a JSON-RPC HTTP+WS endpoint on loopback (its URLs are logged) and the
 indexer following it, all writing to DATABASE_URL. With --valkey-url it also publishes the head,
 the agents' aggregates, the leaderboard and the event and reorg channels, as 'indexer run' does.
+
+Payments: the chain also deploys a USDC-like token with EIP-3009 (6 decimals), which the indexer
+takes as its payment token, and each block carries --payments token transfers (plain transfers,
+transferWithAuthorization, receiveWithAuthorization) to agents' owners and wallets and to other
+addresses; forks drop or move some of them (see docs/payments.md). The verification recounts them.
 
 With --blocks N it stops the traffic after N blocks, lets the indexer catch up, cross-checks the
 database against the contracts' view functions (as 'indexer verify' does), prints
@@ -60,6 +66,17 @@ Examples:
 			fs.Uint64Var(&opts.MaxReorgDepth, "max-reorg-depth", 20, "deepest fork, in `blocks`")
 			fs.Int64Var(&opts.Seed, "seed", 1, "`seed` of the traffic generator and of the forks")
 			fs.IntVar(&opts.TxPerBlock, "tx-per-block", 8, "transactions per block (`N`)")
+			fs.Func("payments", "payment token transfers per block (`N`, default 2; 0: none)", func(v string) error {
+				n, err := strconv.Atoi(v)
+				if err != nil || n < 0 {
+					return fmt.Errorf("not a number of transfers: %q", v)
+				}
+				opts.Payments = n
+				if n == 0 {
+					opts.Payments = -1
+				}
+				return nil
+			})
 			fs.DurationVar(&opts.BlockInterval, "block-interval", 0, "time between blocks without --blocks (`duration`, default 1s)")
 		},
 		run: func(ctx context.Context, cfg *config.Config, _ []string) error {

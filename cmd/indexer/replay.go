@@ -27,10 +27,11 @@ func init() {
 	register(command{
 		name:    "replay",
 		summary: "re-fetch and re-apply a block range",
-		help: `Fetches the registry logs of blocks --from-block to --to-block again from the RPC and
-replaces what the database holds for them, through the same one-transaction Replace that indexing
-uses: rows of the range are deleted, the fresh ones inserted, derived rows recomputed. Replaying a
-range twice changes nothing. Use it after a decoder fix, or when rows of a range are suspected
+		help: `Fetches the registry logs of blocks --from-block to --to-block again from the RPC, with the
+payment tokens' transfers that may pay an agent (resolved again as indexing does), and replaces
+what the database holds for them, through the same one-transaction Replace that indexing uses:
+rows of the range are deleted, the fresh ones inserted, derived rows recomputed. Replaying a range
+twice changes nothing. Use it after a decoder fix, or when rows of a range are suspected
 wrong ('indexer verify' reports a mismatch).
 
 A range below the cursor is replaced batch by batch, one transaction each, and the cursor stays;

@@ -28,7 +28,12 @@ type Feedback struct {
 	BlockTime     *time.Time `json:"blockTime"`
 	TxHash        string     `json:"txHash"`
 	LogIndex      int32      `json:"logIndex"`
-	Responses     []Response `json:"responses"`
+	// PaymentTxHash is the transaction the feedback file's proofOfPayment names, and
+	// PaymentVerified whether it paid the agent from the client (v_erc8004_feedback_payments);
+	// both null when no file is fetched or it names no transaction.
+	PaymentTxHash   *string    `json:"paymentTxHash"`
+	PaymentVerified *bool      `json:"paymentVerified"`
+	Responses       []Response `json:"responses"`
 }
 
 // Response is one response appended to a feedback.
@@ -84,16 +89,19 @@ func (s *Server) listFeedback(r *http.Request) (any, error) {
 	if err := s.requireAgent(r.Context(), chainID, id); err != nil {
 		return nil, err
 	}
-	const qf = `SELECT client_address, feedback_index::text, value::text, value_decimals, tag1, tag2, endpoint, feedback_uri,
-			feedback_hash, is_revoked, revoked_block, block_number, block_time, tx_hash, log_index
-		FROM erc8004_reputation
-		WHERE chain_id = $1 AND agent_id = $2
-		  AND ($3::text IS NULL OR client_address = $3)
-		  AND ($4::text IS NULL OR tag1 = $4)
-		  AND ($5::text IS NULL OR tag2 = $5)
-		  AND (coalesce($6::boolean, false) OR NOT is_revoked)
-		  AND ($7::bigint IS NULL OR (block_number, log_index) > ($7::bigint, $8::integer))
-		ORDER BY block_number, log_index
+	const qf = `SELECT r.client_address, r.feedback_index::text, r.value::text, r.value_decimals, r.tag1, r.tag2, r.endpoint,
+			r.feedback_uri, r.feedback_hash, r.is_revoked, r.revoked_block, r.block_number, r.block_time, r.tx_hash, r.log_index,
+			p.payment_tx_hash, p.payment_verified
+		FROM erc8004_reputation r
+		LEFT JOIN v_erc8004_feedback_payments p
+		       ON p.chain_id = r.chain_id AND p.block_number = r.block_number AND p.log_index = r.log_index
+		WHERE r.chain_id = $1 AND r.agent_id = $2
+		  AND ($3::text IS NULL OR r.client_address = $3)
+		  AND ($4::text IS NULL OR r.tag1 = $4)
+		  AND ($5::text IS NULL OR r.tag2 = $5)
+		  AND (coalesce($6::boolean, false) OR NOT r.is_revoked)
+		  AND ($7::bigint IS NULL OR (r.block_number, r.log_index) > ($7::bigint, $8::integer))
+		ORDER BY r.block_number, r.log_index
 		LIMIT $9`
 	rows, err := s.db.Query(r.Context(), qf, int64(chainID), id, client, q.tag("tag1"), q.tag("tag2"), revoked,
 		block, logIndex, limit+1)
@@ -104,7 +112,7 @@ func (s *Server) listFeedback(r *http.Request) (any, error) {
 	var f Feedback
 	_, err = pgx.ForEachRow(rows, []any{&f.ClientAddress, &f.FeedbackIndex, &f.Value, &f.ValueDecimals, &f.Tag1, &f.Tag2,
 		&f.Endpoint, &f.FeedbackURI, &f.FeedbackHash, &f.IsRevoked, &f.RevokedBlock, &f.BlockNumber, &f.BlockTime,
-		&f.TxHash, &f.LogIndex}, func() error {
+		&f.TxHash, &f.LogIndex, &f.PaymentTxHash, &f.PaymentVerified}, func() error {
 		f.Responses = []Response{}
 		page.Feedback = append(page.Feedback, f)
 		f = Feedback{}

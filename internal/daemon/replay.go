@@ -59,8 +59,9 @@ type ReplayStats struct {
 	Inserted int64
 }
 
-// ReplayRange fetches the registry logs of blocks [from, to] again and replaces what is stored
-// for them, one transaction per batch, without moving the cursor: the range must lie at or
+// ReplayRange fetches the registry logs of blocks [from, to] again, with the payment tokens'
+// logs that may pay an agent there (as indexing does: the replaced range's payments are
+// resolved again, not only deleted), and replaces what is stored for them, one transaction per batch, without moving the cursor: the range must lie at or
 // below it. finalized is the stored finalized block: above it every header is stored again (the
 // reorg window), below it those of blocks with logs and those that were stored. A block whose
 // fetched hash differs from the stored one stops the replay with ErrChainChanged. Replaying the
@@ -70,7 +71,12 @@ func ReplayRange(ctx context.Context, spec ChainSpec, client *chain.Client, db *
 	log *zap.Logger, progress func(block uint64)) (ReplayStats, error) {
 	var st ReplayStats
 	addrs, kinds := spec.Registries.Kinds()
-	fetcher := &chain.RangeFetcher{Client: client, Addresses: addrs}
+	rf := &chain.RangeFetcher{Client: client, Addresses: addrs}
+	var fetcher logFetcher = rf
+	if pf := paymentFetcher(spec, rf, client, db); pf != nil {
+		fetcher = pf
+	}
+	tokens := tokenSet(spec.PaymentTokens)
 	backfillSpan, liveSpan := spec.BackfillSpan, spec.LiveSpan
 	if backfillSpan == 0 {
 		backfillSpan = 10_000
@@ -90,10 +96,11 @@ func ReplayRange(ctx context.Context, spec ChainSpec, client *chain.Client, db *
 		if a <= finalized && b > finalized {
 			b = finalized // the batch that crosses finality stops there; the next one stores every header
 		}
-		batch, err := replayBatch(ctx, spec.ChainID, client, fetcher, kinds, db, a, b, finalized)
+		batch, err := replayBatch(ctx, spec.ChainID, client, fetcher, kinds, tokens, db, a, b, finalized)
 		if err != nil {
 			return st, err
 		}
+		batch.PaymentOwners = spec.PaymentOwners
 		res, err := db.Replace(ctx, batch)
 		if err != nil {
 			return st, err
@@ -115,9 +122,14 @@ func ReplayRange(ctx context.Context, spec ChainSpec, client *chain.Client, db *
 	return st, nil
 }
 
-// replayBatch builds the Replace batch of [a, b].
-func replayBatch(ctx context.Context, chainID uint64, client *chain.Client, fetcher *chain.RangeFetcher,
-	kinds map[common.Address]erc8004.Registry, db *sink.Postgres, a, b, finalized uint64) (*sink.Batch, error) {
+// logFetcher fetches the logs of a block range (the registries', with a payment fetcher the
+// tokens' too).
+type logFetcher interface {
+	Fetch(ctx context.Context, from, to uint64) ([]types.Log, error)
+}
+
+// replayBatch builds the Replace batch of [a, b]; the logs of tokens go to its Payments.
+func replayBatch(ctx context.Context, chainID uint64, client *chain.Client, fetcher logFetcher, kinds map[common.Address]erc8004.Registry, tokens map[common.Address]bool, db *sink.Postgres, a, b, finalized uint64) (*sink.Batch, error) {
 	raw, err := fetcher.Fetch(ctx, a, b)
 	if err != nil {
 		return nil, fmt.Errorf("fetch logs %d-%d: %w", a, b, err)
@@ -165,7 +177,8 @@ func replayBatch(ctx context.Context, chainID uint64, client *chain.Client, fetc
 	if err := chain.Validate(raw, a, b, headers); err != nil {
 		return nil, fmt.Errorf("validate logs %d-%d: %w", a, b, err)
 	}
-	batch := &sink.Batch{ChainID: chainID, From: a, To: b, Logs: decodeLogs(raw, kinds, headers)}
+	logs, pays := decodeLogs(raw, kinds, tokens, headers)
+	batch := &sink.Batch{ChainID: chainID, From: a, To: b, Logs: logs, Payments: pays}
 	for _, n := range nums {
 		h := headers[n]
 		batch.Blocks = append(batch.Blocks, sink.Block{Number: h.Number, Hash: h.Hash, ParentHash: h.ParentHash, Time: h.Time})
@@ -174,18 +187,24 @@ func replayBatch(ctx context.Context, chainID uint64, client *chain.Client, fetc
 }
 
 // decodeLogs turns raw logs into sink logs as the indexer does: a log that does not decode is
-// kept raw with its error.
-func decodeLogs(raw []types.Log, kinds map[common.Address]erc8004.Registry, headers map[uint64]chain.Header) []sink.Log {
-	out := make([]sink.Log, len(raw))
+// kept raw with its error; the logs of tokens are returned apart, undecoded (sink.Batch.Payments).
+func decodeLogs(raw []types.Log, kinds map[common.Address]erc8004.Registry, tokens map[common.Address]bool,
+	headers map[uint64]chain.Header) (logs, pays []sink.Log) {
+	logs = make([]sink.Log, 0, len(raw))
 	for i := range raw {
 		l := &raw[i]
-		out[i] = sink.Log{Raw: *l, Registry: kinds[l.Address], BlockTime: headers[l.BlockNumber].Time}
-		ev, err := erc8004.Decode(l)
-		if err != nil {
-			out[i].DecodeErr = err
+		sl := sink.Log{Raw: *l, Registry: kinds[l.Address], BlockTime: headers[l.BlockNumber].Time}
+		if tokens[l.Address] {
+			pays = append(pays, sl)
 			continue
 		}
-		out[i].Event = ev
+		ev, err := erc8004.Decode(l)
+		if err != nil {
+			sl.DecodeErr = err
+		} else {
+			sl.Event = ev
+		}
+		logs = append(logs, sl)
 	}
-	return out
+	return logs, pays
 }

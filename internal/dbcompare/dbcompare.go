@@ -23,7 +23,7 @@ var queries = map[string]string{
 	"erc8004_feedback_responses":   `SELECT to_jsonb(t)::text FROM erc8004_feedback_responses t ORDER BY chain_id, block_number, log_index`,
 	"erc8004_validations":          `SELECT to_jsonb(t)::text FROM erc8004_validations t ORDER BY chain_id, registry, request_hash`,
 	"erc8004_validation_responses": `SELECT to_jsonb(t)::text FROM erc8004_validation_responses t ORDER BY chain_id, block_number, log_index`,
-	"erc8004_agent_payments":       `SELECT to_jsonb(t)::text FROM erc8004_agent_payments t ORDER BY chain_id, block_number, log_index`,
+	"erc8004_agent_payments":       `SELECT to_jsonb(t)::text FROM erc8004_agent_payments t ORDER BY chain_id, block_number, log_index, registry, agent_id`,
 	"erc8004_blocks": `SELECT to_jsonb(b)::text FROM erc8004_blocks b
 		WHERE EXISTS (SELECT 1 FROM erc8004_events e WHERE e.chain_id = b.chain_id AND e.block_number = b.block_number)
 		ORDER BY chain_id, block_number`,

@@ -102,7 +102,9 @@ type Chain struct {
 	accounts []Account
 	deployer Account
 	forker   Account
+	payers   []Account
 	wallets  []ERC1271Wallet
+	token    common.Address
 	deploy   contracts.Deployments
 	regs     erc8004.Registries
 	// setupBlock is the last block of the deployment; Fork never rewinds below it.
@@ -122,8 +124,9 @@ type Chain struct {
 }
 
 // New starts a dev chain, funds the accounts and deploys the three registries behind
-// ERC1967 proxies (owner: Deployer) plus two ERC-1271 test wallets. Each deployment transaction
-// is mined in its own block, so the chain starts at block SetupBlock (8).
+// ERC1967 proxies (owner: Deployer), two ERC-1271 test wallets and a USDC-like payment token
+// (PaymentToken) whose balances it mints to the payers. Each deployment transaction is mined in
+// its own block, the mints in one more, so the chain starts at block SetupBlock (10).
 func New(ctx context.Context, o Options) (*Chain, error) {
 	if o.Accounts == 0 {
 		o.Accounts = defaultAccounts
@@ -156,6 +159,14 @@ func New(ctx context.Context, o Options) (*Chain, error) {
 	alloc := types.GenesisAlloc{
 		c.deployer.Address: {Balance: initialBalance},
 		c.forker.Address:   {Balance: initialBalance},
+	}
+	for i := range payerAccounts {
+		a, err := deriveAccount(o.Seed, "payer", uint64(i))
+		if err != nil {
+			return nil, fmt.Errorf("new dev chain: %w", err)
+		}
+		c.payers = append(c.payers, a)
+		alloc[a.Address] = types.Account{Balance: initialBalance}
 	}
 	for i := range o.Accounts {
 		a, err := deriveAccount(o.Seed, "account", uint64(i))
@@ -237,6 +248,12 @@ func (c *Chain) setup(ctx context.Context) error {
 		}
 		c.wallets = append(c.wallets, ERC1271Wallet{Address: addr, Signer: signer})
 	}
+	if c.token, err = contracts.DeployPaymentToken(ctx, auth, c.client, mine); err != nil {
+		return err
+	}
+	if err := c.mintPayers(ctx); err != nil {
+		return err
+	}
 	c.setupBlock = c.head.Load()
 	return nil
 }
@@ -286,6 +303,12 @@ func (c *Chain) Deployer() Account { return c.deployer }
 // ERC1271Wallets returns the deployed ERC-1271 test wallets (their signers are Accounts()[0]
 // and Accounts()[1]).
 func (c *Chain) ERC1271Wallets() []ERC1271Wallet { return append([]ERC1271Wallet(nil), c.wallets...) }
+
+// PaymentToken returns the USDC-like test token (6 decimals, EIP-3009) the payers hold.
+func (c *Chain) PaymentToken() common.Address { return c.token }
+
+// Payers returns the accounts that hold the payment token; the generator pays agents from them.
+func (c *Chain) Payers() []Account { return append([]Account(nil), c.payers...) }
 
 // SetupBlock returns the last block of the deployment; Fork never rewinds below it.
 func (c *Chain) SetupBlock() uint64 { return c.setupBlock }

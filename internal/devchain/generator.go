@@ -28,6 +28,10 @@ type GenOptions struct {
 	// TxPerBlock is the number of transactions each Step sends (default 8), calls that must
 	// revert included.
 	TxPerBlock int
+	// Payments is the number of payment token transfers each Step adds to its block (payments.go;
+	// default 0). They are chosen with their own random stream, so they leave the registry calls
+	// (and CallDigest) as they would be without them.
+	Payments int
 }
 
 // FuncStats counts the transactions sent to one registry function.
@@ -58,6 +62,9 @@ type GenStats struct {
 	// Actors counts calls that needed authorisation on an agent by the caller's role:
 	// "owner", "approved" (getApproved) or "operator" (isApprovedForAll).
 	Actors map[string]int
+	// Payments counts the payment token transfers mined, by kind ("transfer",
+	// "transferWithAuthorization", "receiveWithAuthorization").
+	Payments map[string]int
 	// CallDigest is a running keccak256 over every call sent (function, sender, arguments
 	// except setAgentWallet's deadline and signature, which follow the block time). Two
 	// generators with the same seed and no forks have equal digests.
@@ -78,9 +85,13 @@ type Generator struct {
 
 	accts  []Account
 	admins []Account // accounts that may own a registry: the deployer and the generator accounts
-	keys   map[common.Address]*Account
-	regs   [3]common.Address
-	impls  [3]common.Address
+	payers []Account // the payment token's holders
+	// prng chooses the payments; payNonce numbers their EIP-3009 nonces and never goes back.
+	prng     *rand.Rand
+	payNonce uint64
+	keys     map[common.Address]*Account
+	regs     [3]common.Address
+	impls    [3]common.Address
 
 	m      *model
 	nonces map[common.Address]uint64
@@ -104,7 +115,9 @@ func NewGenerator(c *Chain, o GenOptions) *Generator {
 		c:      c,
 		opts:   o,
 		rng:    rand.New(rand.NewPCG(uint64(o.Seed), 0x8004_de7c_4a17)),
+		prng:   rand.New(rand.NewPCG(uint64(o.Seed), 0x3009)),
 		accts:  c.Accounts(),
+		payers: c.Payers(),
 		keys:   map[common.Address]*Account{},
 		nonces: map[common.Address]uint64{},
 		m:      newModel(),
@@ -112,6 +125,7 @@ func NewGenerator(c *Chain, o GenOptions) *Generator {
 			Functions: map[string]FuncStats{},
 			Reverts:   map[string]int{},
 			Actors:    map[string]int{},
+			Payments:  map[string]int{},
 		},
 	}
 	g.admins = append([]Account{c.Deployer()}, g.accts...)
@@ -133,6 +147,7 @@ func (g *Generator) Stats() GenStats {
 	s.Functions = maps.Clone(g.stats.Functions)
 	s.Reverts = maps.Clone(g.stats.Reverts)
 	s.Actors = maps.Clone(g.stats.Actors)
+	s.Payments = maps.Clone(g.stats.Payments)
 	return s
 }
 
@@ -200,8 +215,14 @@ func (g *Generator) step(ctx context.Context) error {
 		}
 		txs = append(txs, tx)
 	}
+	var pays []payment
 	if sendErr == nil {
-		sendErr = g.c.waitPromoted(ctx, g.nonces, txs)
+		pays, sendErr = g.sendPayments(ctx, head)
+		all := slices.Clone(txs)
+		for _, p := range pays {
+			all = append(all, p.tx)
+		}
+		sendErr = errors.Join(sendErr, g.c.waitPromoted(ctx, g.nonces, all))
 	}
 	// Commit even after a failed send so that the pool does not keep half a block.
 	hash, err := g.c.commitLocked()
@@ -219,7 +240,7 @@ func (g *Generator) step(ctx context.Context) error {
 			return err
 		}
 	}
-	return nil
+	return g.checkPayments(ctx, pays, hash)
 }
 
 // plan chooses the calls of one block. Must-revert calls come first: they are mined first

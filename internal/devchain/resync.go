@@ -32,7 +32,7 @@ func (g *Generator) resync(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	for _, a := range g.admins {
+	for _, a := range slices.Concat(g.admins, g.payers) {
 		n, err := g.c.client.NonceAt(ctx, a.Address, nil)
 		if err != nil {
 			return fmt.Errorf("resync nonce of %s: %w", a.Address, err)

@@ -12,10 +12,12 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/ethereum/go-ethereum/common"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/redis/go-redis/v9"
 	"go.uber.org/zap"
 
+	"github.com/erc8004-indexer/erc8004-indexer/internal/config"
 	"github.com/erc8004-indexer/erc8004-indexer/internal/daemon"
 	"github.com/erc8004-indexer/erc8004-indexer/internal/devchain"
 	"github.com/erc8004-indexer/erc8004-indexer/internal/feed"
@@ -36,6 +38,9 @@ type Options struct {
 	MaxReorgDepth uint64
 	Seed          int64
 	TxPerBlock    int
+	// Payments is the number of payment token transfers the generator adds to each block
+	// (default 2; negative: none); the chain's token is the indexer's payment token either way.
+	Payments int
 	// BlockInterval paces the generator when Blocks is 0 (default 1s); with Blocks set it runs
 	// as fast as it can.
 	BlockInterval time.Duration
@@ -64,7 +69,9 @@ type Summary struct {
 	Forks  int    // forks made by the generator
 	Reorgs int64  // rollbacks the indexer performed
 	Txs    int
-	Report *verify.Report
+	// Payments are the rows of erc8004_agent_payments at the end.
+	Payments int64
+	Report   *verify.Report
 }
 
 // String renders the summary's last line, as `indexer dev` prints it.
@@ -89,6 +96,9 @@ func Run(ctx context.Context, pool *pgxpool.Pool, log *zap.Logger, opts Options)
 	if opts.CatchUpTimeout == 0 {
 		opts.CatchUpTimeout = 2 * time.Minute
 	}
+	if opts.Payments == 0 {
+		opts.Payments = 2
+	}
 	c, err := devchain.New(ctx, devchain.Options{Seed: opts.Seed, HTTP: true, Log: log.Named("devchain")})
 	if err != nil {
 		return Summary{}, fmt.Errorf("start dev chain: %w", err)
@@ -105,6 +115,7 @@ func Run(ctx context.Context, pool *pgxpool.Pool, log *zap.Logger, opts Options)
 		Registries:    regs,
 		FinalityDepth: max(64, 2*opts.MaxReorgDepth),
 		PollInterval:  100 * time.Millisecond,
+		PaymentTokens: PaymentTokens(c),
 	}
 	if opts.Metrics != nil {
 		spec.Metrics = opts.Metrics.Chain(spec.Name, spec.ChainID)
@@ -154,7 +165,9 @@ func Run(ctx context.Context, pool *pgxpool.Pool, log *zap.Logger, opts Options)
 		return sum, err
 	}
 	defer client.Close()
-	sum.Report, err = verify.New(pool, client, spec.ChainID, spec.Registries).Run(ctx)
+	v := verify.New(pool, client, spec.ChainID, spec.Registries)
+	v.Payments = &verify.Payments{Client: client, Tokens: []common.Address{c.PaymentToken()}, Sample: 1000}
+	sum.Report, err = v.Run(ctx)
 	if err != nil {
 		return sum, fmt.Errorf("verify: %w", err)
 	}
@@ -165,7 +178,8 @@ func Run(ctx context.Context, pool *pgxpool.Pool, log *zap.Logger, opts Options)
 	}
 	sum.Blocks = c.Head()
 	sum.Reorgs = reorgs.Load()
-	err = pool.QueryRow(ctx, `SELECT count(*) FROM erc8004_events WHERE chain_id = $1`, int64(spec.ChainID)).Scan(&sum.Events)
+	err = pool.QueryRow(ctx, `SELECT (SELECT count(*) FROM erc8004_events WHERE chain_id = $1),
+		(SELECT count(*) FROM erc8004_agent_payments WHERE chain_id = $1)`, int64(spec.ChainID)).Scan(&sum.Events, &sum.Payments)
 	if err != nil {
 		return sum, fmt.Errorf("count events: %w", err)
 	}
@@ -193,9 +207,14 @@ func startPublisher(ctx context.Context, pool *pgxpool.Pool, log *zap.Logger, op
 	}
 }
 
+// PaymentTokens returns the dev chain's payment token as the indexer takes it.
+func PaymentTokens(c *devchain.Chain) []config.PaymentToken {
+	return []config.PaymentToken{{Symbol: "USDC", Address: c.PaymentToken(), Decimals: 6, DecimalsKnown: true}}
+}
+
 // drive runs the traffic generator (and the forks) until opts.Blocks blocks or ctx ends.
 func drive(ctx context.Context, c *devchain.Chain, opts Options, indexErr chan error, log *zap.Logger) (Summary, error) {
-	gen := devchain.NewGenerator(c, devchain.GenOptions{Seed: opts.Seed, TxPerBlock: opts.TxPerBlock})
+	gen := devchain.NewGenerator(c, devchain.GenOptions{Seed: opts.Seed, TxPerBlock: opts.TxPerBlock, Payments: max(opts.Payments, 0)})
 	rng := rand.New(rand.NewPCG(uint64(opts.Seed), 0x8004))
 	var sum Summary
 	for i := uint64(1); opts.Blocks == 0 || i <= opts.Blocks; i++ {

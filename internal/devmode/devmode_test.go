@@ -17,8 +17,9 @@ import (
 
 // TestDev_ForksThenFreshIndex runs the dev chain for 500 blocks with a fork every 25 blocks
 // (20 forks of depth 1-20) while the indexer follows it, verifies the projection against the
-// contracts, then indexes the final chain again from block 0 into a second schema and compares
-// every table row by row.
+// contracts (and the payments against the token's logs and state), then indexes the final chain
+// again from block 0 into a second schema and compares every table row by row: the payments
+// that forks dropped or moved are exactly those of the final chain.
 func TestDev_ForksThenFreshIndex(t *testing.T) {
 	t.Parallel()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
@@ -43,6 +44,11 @@ func TestDev_ForksThenFreshIndex(t *testing.T) {
 			require.NoError(t, err)
 			defer client.Close()
 			db := sink.NewPostgres(fresh, log)
+			// The payment tokens, as IndexChain records them at start.
+			for _, tok := range spec.PaymentTokens {
+				require.NoError(t, db.StorePaymentTokens(ctx, spec.ChainID,
+					[]sink.PaymentToken{{Address: tok.Address, Symbol: tok.Symbol, Decimals: tok.Decimals}}))
+			}
 			ix := daemon.NewIndexer(spec, client, db, log, nil)
 			for {
 				progressed, err := ix.Step(ctx)
@@ -60,6 +66,8 @@ func TestDev_ForksThenFreshIndex(t *testing.T) {
 	require.Empty(t, sum.Report.Mismatches, "verify found mismatches")
 	require.Greater(t, sum.Report.Checks, 1000)
 	require.Greater(t, sum.Reorgs, int64(0))
+	require.Positive(t, sum.Payments, "the dev traffic pays agents")
+	require.Positive(t, sum.Report.PaymentAgents)
 	for _, r := range rollbacks {
 		require.LessOrEqual(t, r.Depth, uint64(21))
 	}

@@ -29,8 +29,9 @@ type WorkerConfig struct {
 	// InFlight bounds the files claimed and not yet recorded.
 	InFlight int
 	// Parsed, if set, is called after a batch of outcomes is committed with the agents whose
-	// registration row it changed, per chain (the publisher refreshes their Valkey hashes). It
-	// must not block.
+	// registration row or feedback files it changed, per chain (the publisher refreshes their
+	// Valkey hashes: a feedback file's proofOfPayment changes verified_payments). It must not
+	// block.
 	Parsed func(chainID int64, agentIDs []string)
 	// Observe, if set, is called after each attempt with its duration (fetch and parse) and
 	// outcome, for metrics and benchmarks. It must not block.
@@ -229,9 +230,7 @@ func (w *Worker) writer(ctx context.Context, outs <-chan outcome, slots chan str
 		if w.cfg.Parsed != nil {
 			byChain := map[int64][]string{}
 			for i := range batch {
-				if !batch[i].feedback {
-					byChain[batch[i].chainID] = append(byChain[batch[i].chainID], batch[i].agentID)
-				}
+				byChain[batch[i].chainID] = append(byChain[batch[i].chainID], batch[i].agentID)
 			}
 			for id, agents := range byChain {
 				w.cfg.Parsed(id, agents)

@@ -73,19 +73,20 @@ func postgresState(ctx context.Context, pool *pgxpool.Pool, chainID uint64) (sta
 		return want, err
 	}
 	rows, err := pool.Query(ctx, `SELECT agent_id::text, owner, agent_uri, feedback_count, summary_value::text,
-		summary_decimals, validation_count, avg_response FROM v_erc8004_agent_stats WHERE chain_id = $1`, int64(chainID))
+		summary_decimals, validation_count, avg_response, verified_payment_count FROM v_erc8004_agent_stats WHERE chain_id = $1`,
+		int64(chainID))
 	if err != nil {
 		return want, err
 	}
 	var (
 		id, owner, uri, value string
-		fb, vc                int64
+		fb, vc, paid          int64
 		dec, avg              int16
 	)
-	_, err = pgx.ForEachRow(rows, []any{&id, &owner, &uri, &fb, &value, &dec, &vc, &avg}, func() error {
+	_, err = pgx.ForEachRow(rows, []any{&id, &owner, &uri, &fb, &value, &dec, &vc, &avg, &paid}, func() error {
 		want.agents[id] = map[string]string{"owner": owner, "agent_uri": uri, "feedback_count": fmt.Sprint(fb),
 			"summary_value": value, "summary_decimals": fmt.Sprint(dec), "validation_count": fmt.Sprint(vc),
-			"avg_response": fmt.Sprint(avg)}
+			"avg_response": fmt.Sprint(avg), "verified_payments": fmt.Sprint(paid)}
 		if fb > 0 {
 			want.board[id] = score(value, dec)
 		}

@@ -39,6 +39,9 @@ type agentRow struct {
 	SummaryDecimals int16
 	ValidationCount int64
 	AvgResponse     int16
+	// VerifiedPayments is v_erc8004_agent_stats.verified_payment_count: the agent's feedback,
+	// not revoked, whose file's proofOfPayment names a transaction that paid it from the client.
+	VerifiedPayments int64
 	// Name, Image and X402 come from the agent's parsed registration file
 	// (erc8004_agent_registrations); nil until the off-chain worker has parsed one.
 	Name, Image *string
@@ -151,6 +154,12 @@ WITH ids AS (
     FROM erc8004_validations v JOIN ids USING (agent_id)
     WHERE v.chain_id = $1
     GROUP BY v.agent_id
+), verified AS (
+    SELECT f.agent_id, count(*) AS n
+    FROM v_erc8004_feedback_payments f JOIN ids USING (agent_id)
+    JOIN erc8004_reputation r ON r.chain_id = f.chain_id AND r.block_number = f.block_number AND r.log_index = f.log_index
+    WHERE f.chain_id = $1 AND f.payment_verified AND NOT r.is_revoked
+    GROUP BY f.agent_id
 )
 SELECT a.agent_id::text,
        a.owner,
@@ -161,11 +170,13 @@ SELECT a.agent_id::text,
        coalesce(v.validation_count, 0)::bigint,
        CASE WHEN coalesce(v.responded_count, 0) = 0 THEN 0
             ELSE div(v.response_sum, v.responded_count) END::smallint,
+       coalesce(vp.n, 0)::bigint,
        g.name, g.image, g.x402_support
 FROM agents a
 LEFT JOIN sums s        USING (agent_id)
 LEFT JOIN mode m        USING (agent_id)
 LEFT JOIN validations v USING (agent_id)
+LEFT JOIN verified vp   USING (agent_id)
 LEFT JOIN erc8004_agent_registrations g ON g.chain_id = $1 AND g.agent_id = a.agent_id
 ORDER BY a.agent_id`
 )
@@ -173,6 +184,6 @@ ORDER BY a.agent_id`
 func scanAgent(r pgx.CollectableRow) (agentRow, error) {
 	var a agentRow
 	err := r.Scan(&a.ID, &a.Owner, &a.URI, &a.FeedbackCount, &a.SummaryValue, &a.SummaryDecimals,
-		&a.ValidationCount, &a.AvgResponse, &a.Name, &a.Image, &a.X402)
+		&a.ValidationCount, &a.AvgResponse, &a.VerifiedPayments, &a.Name, &a.Image, &a.X402)
 	return a, err
 }

@@ -228,6 +228,7 @@ func (p *Publisher) writeAgent(ctx context.Context, pipe redis.Pipeliner, a *age
 		"summary_decimals", a.SummaryDecimals,
 		"validation_count", a.ValidationCount,
 		"avg_response", a.AvgResponse,
+		"verified_payments", a.VerifiedPayments,
 		"owner", a.Owner,
 		"agent_uri", a.URI,
 	}

@@ -92,7 +92,8 @@ func (k *keySet) addLogs(b *Batch) {
 	}
 }
 
-// oldKeys returns the keys touched by the decoded events currently stored in [from, to].
+// oldKeys returns the keys touched by the decoded events currently stored in [from, to], and
+// the agents paid by the payments stored there.
 func oldKeys(ctx context.Context, tx pgx.Tx, chainID, from, to uint64) (keySet, error) {
 	const q = `SELECT address, event, coalesce(agent_id::text, ''), topics FROM erc8004_events
 		WHERE chain_id = $1 AND block_number BETWEEN $2 AND $3 AND event IN
@@ -111,6 +112,18 @@ func oldKeys(ctx context.Context, tx pgx.Tx, chainID, from, to uint64) (keySet, 
 	})
 	if err != nil {
 		return keys, fmt.Errorf("read old keys: %w", err)
+	}
+	const paid = `SELECT DISTINCT agent_id::text FROM erc8004_agent_payments
+		WHERE chain_id = $1 AND block_number BETWEEN $2 AND $3`
+	if rows, err = tx.Query(ctx, paid, int64(chainID), int64(from), int64(clampBlock(to))); err != nil {
+		return keys, fmt.Errorf("read old paid agents: %w", err)
+	}
+	_, err = pgx.ForEachRow(rows, []any{&agentID}, func() error {
+		keys.agentIDs[agentID] = struct{}{}
+		return nil
+	})
+	if err != nil {
+		return keys, fmt.Errorf("read old paid agents: %w", err)
 	}
 	return keys, nil
 }

@@ -125,11 +125,13 @@ INSERT INTO erc8004_agent_payments (chain_id, registry, agent_id, token, payer, 
     block_time, tx_hash, log_index, authorization_nonce)
 SELECT $1, registry, agent_id, token, payer, payee, amount::numeric, block_number, block_time, tx_hash, log_index,
        nullif(nonce, '')
-FROM hit`
+FROM hit
+RETURNING agent_id::text`
 
 // storePayments resolves b's candidate transfers against the stored wallet history (which
-// already holds b's own registry events) and inserts the payments. It returns the rows inserted.
-func storePayments(ctx context.Context, tx pgx.Tx, b *Batch) (int64, error) {
+// already holds b's own registry events) and inserts the payments. It returns the rows inserted
+// and records the agents paid in agentIDs (their published figures change).
+func storePayments(ctx context.Context, tx pgx.Tx, b *Batch, agentIDs map[string]struct{}) (int64, error) {
 	if len(b.Payments) == 0 {
 		return 0, nil
 	}
@@ -137,12 +139,22 @@ func storePayments(ctx context.Context, tx pgx.Tx, b *Batch) (int64, error) {
 	if len(r.token) == 0 {
 		return 0, nil
 	}
-	tag, err := tx.Exec(ctx, qStorePayments, int64(b.ChainID), r.token, r.payer, r.payee, r.amount, r.block, r.at,
+	rows, err := tx.Query(ctx, qStorePayments, int64(b.ChainID), r.token, r.payer, r.payee, r.amount, r.block, r.at,
 		r.tx, r.index, r.nonce, b.PaymentOwners)
 	if err != nil {
 		return 0, fmt.Errorf("store payments: %w", err)
 	}
-	return tag.RowsAffected(), nil
+	var n int64
+	var id string
+	_, err = pgx.ForEachRow(rows, []any{&id}, func() error {
+		n++
+		agentIDs[id] = struct{}{}
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("store payments: %w", err)
+	}
+	return n, nil
 }
 
 // qPaymentRecipients reads, in one snapshot, the chain's cursor and finalized block and every

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math/big"
+	"strings"
 	"testing"
 
 	"github.com/ethereum/go-ethereum/common"
@@ -129,6 +130,9 @@ func TestPostgres_Payments(t *testing.T) {
 				}
 			}
 			require.Equal(t, want, storedPayments(t, db))
+			if !owners {
+				requirePaymentViews(t, db)
+			}
 
 			// A replay of block 11 (the full path) resolves the same payments.
 			replay := withPayments(batch(t, 11, 11, set, clear1, move1), owners, toAlice, toBob, toAlice2, toCarol, toDave)
@@ -137,10 +141,50 @@ func TestPostgres_Payments(t *testing.T) {
 			require.NoError(t, err)
 			require.Equal(t, want, storedPayments(t, db))
 
+			// Block 12 holds only a payment to agent 0's wallet bob: the batch reports agent 0 as
+			// changed (its published figures are), and so does the rollback that removes it.
+			lb.block, lb.index = 12, 0
+			b3 := withPayments(batch(t, 12, 12), owners, lb.transfer(payer, bob, 9))
+			b3.Expect = b2.Cursor
+			st, err := db.Replace(ctx, b3)
+			require.NoError(t, err)
+			require.Equal(t, []string{"0"}, st.Agents)
+			st, err = db.Replace(ctx, &sink.Batch{ChainID: chainID, From: 12, To: sink.MaxBlock, Cursor: b2.Cursor})
+			require.NoError(t, err)
+			require.Equal(t, []string{"0"}, st.Agents)
+
 			// A reorg back to block 10 removes block 11's payments with its events.
 			_, err = db.Replace(ctx, &sink.Batch{ChainID: chainID, From: 11, To: sink.MaxBlock, Cursor: b1.Cursor})
 			require.NoError(t, err)
 			require.Equal(t, want[:3], storedPayments(t, db))
 		})
 	}
+}
+
+// requirePaymentViews checks the payment figures of TestPostgres_Payments (without owners) in
+// v_erc8004_agent_stats and v_erc8004_payment_totals: agent 0 was paid 2+3+5, agent 1 3+4, and
+// the transfer of 3 paid both (one log, counted once in the chain's totals).
+func requirePaymentViews(t *testing.T, db *sink.Postgres) {
+	ctx := context.Background()
+	require.NoError(t, db.StorePaymentTokens(ctx, chainID, []sink.PaymentToken{{Address: usdc, Symbol: "USDC", Decimals: 6}}))
+	rows, err := db.Pool().Query(ctx, `SELECT agent_id || ' ' || feedback_count || ' ' || payment_count || ' ' || payers || ' '
+		|| payments_by_token::text || ' ' || coalesce(last_payment_block::text, '-')
+		FROM v_erc8004_agent_stats WHERE chain_id = $1 ORDER BY agent_id`, int64(chainID))
+	require.NoError(t, err)
+	var got []string
+	for rows.Next() {
+		var s string
+		require.NoError(t, rows.Scan(&s))
+		got = append(got, s)
+	}
+	require.NoError(t, rows.Err())
+	tok := `"` + strings.ToLower(usdc.Hex()) + `"`
+	require.Equal(t, []string{
+		`0 0 3 1 {` + tok + `: {"raw": "10", "count": 3, "amount": "0.000010", "symbol": "USDC", "decimals": 6}} 11`,
+		`1 0 2 1 {` + tok + `: {"raw": "7", "count": 2, "amount": "0.000007", "symbol": "USDC", "decimals": 6}} 11`,
+	}, got)
+	var totals string
+	require.NoError(t, db.Pool().QueryRow(ctx, `SELECT transfers || ' ' || agents || ' ' || payers || ' ' || amount_raw || ' ' || amount
+		FROM v_erc8004_payment_totals WHERE chain_id = $1`, int64(chainID)).Scan(&totals))
+	require.Equal(t, "4 2 1 14 0.000014", totals)
 }

@@ -159,7 +159,7 @@ func replaceRange(ctx context.Context, p *Postgres, tx pgx.Tx, b *Batch) (Stats,
 	if st.Inserted, err = copyRows(ctx, tx, b, bin, allTables); err != nil {
 		return st, err
 	}
-	n, err := storePayments(ctx, tx, b)
+	n, err := storePayments(ctx, tx, b, keys.agentIDs)
 	if err != nil {
 		return st, err
 	}

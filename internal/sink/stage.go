@@ -112,7 +112,7 @@ func (s *Staged) complete(ctx context.Context, tx pgx.Tx) error {
 	s.st.Inserted += n
 	// The payments are resolved against the wallet history, which the batch before this one
 	// may change: only now has it committed.
-	if n, err = storePayments(ctx, tx, s.b); err != nil {
+	if n, err = storePayments(ctx, tx, s.b, s.delta.agentIDs); err != nil {
 		return err
 	}
 	s.st.Inserted += n

@@ -41,7 +41,11 @@ type Report struct {
 	Agents      int
 	Feedback    int
 	Validations int
-	Mismatches  []Mismatch
+	// Payments are the stored payments of PaymentAgents sampled agents, recounted from the
+	// node's logs (Verifier.Payments set).
+	Payments      int
+	PaymentAgents int
+	Mismatches    []Mismatch
 }
 
 // check is one eth_call and how to compare its answer with the database.
@@ -61,6 +65,8 @@ type Verifier struct {
 	regs    erc8004.Registries
 	// BatchSize is how many calls go in one JSON-RPC batch request.
 	BatchSize int
+	// Payments, when set, adds the payment checks (payments.go).
+	Payments *Payments
 
 	identity   *abi.IdentityRegistry
 	reputation *abi.ReputationRegistry
@@ -109,7 +115,17 @@ func (v *Verifier) Run(ctx context.Context) (*Report, error) {
 		}
 		checks, rep.Validations = append(checks, cs...), n
 	}
-	rep.Checks = len(checks)
+	if v.Payments != nil && len(v.Payments.Tokens) > 0 && v.regs.Identity != (common.Address{}) {
+		ms, n, agents, cs, err := v.paymentChecks(ctx, uint64(block))
+		if err != nil {
+			return nil, err
+		}
+		// Each sampled agent's recount is one check.
+		rep.Mismatches, rep.Payments, rep.PaymentAgents = ms, n, agents
+		checks = append(checks, cs...)
+		rep.Checks += agents
+	}
+	rep.Checks += len(checks)
 	at := big.NewInt(block)
 	for start := 0; start < len(checks); start += v.BatchSize {
 		part := checks[start:min(start+v.BatchSize, len(checks))]

@@ -18,34 +18,171 @@ type reconcileCounts struct {
 	RegsAdded, RegsChanged, RegsRemoved, FilesAdded, FilesRemoved int64
 }
 
-// reconcile brings the file tables in line with the index: a row for every agent (at its
+func (c *reconcileCounts) add(o reconcileCounts) {
+	c.RegsAdded += o.RegsAdded
+	c.RegsChanged += o.RegsChanged
+	c.RegsRemoved += o.RegsRemoved
+	c.FilesAdded += o.FilesAdded
+	c.FilesRemoved += o.FilesRemoved
+}
+
+// mark is where a chain's index stood (its cursor) when the worker last reconciled with it.
+type mark struct {
+	block int64
+	hash  string
+}
+
+// cursorState is a chain's cursor as read at the start of a reconcile, with the stored hash of
+// the header at the chain's previous mark (empty when not stored).
+type cursorState struct {
+	chainID   int64
+	cur       mark
+	finalized int64
+	hashAt    string
+}
+
+// reconcile brings the file tables in line with the index and returns the chains' new marks.
+//
+// With full, or when a chain's index went back below its mark (a reorg, a rewind), it compares
+// the whole tables. Otherwise it looks only at what the index committed above each chain's mark:
+// agents with updated_block above it (every event that touches an agent, URIUpdated included,
+// sets updated_block) and feedback in blocks above it, through the indexes on those columns. The
+// index commits its rows and its cursor in one transaction and only a rollback removes rows, so
+// reading the cursors first (before the statements' own snapshots) misses nothing.
+func (s store) reconcile(ctx context.Context, marks map[int64]mark, full bool) (reconcileCounts, map[int64]mark, error) {
+	cursors, err := s.cursors(ctx, marks)
+	if err != nil {
+		return reconcileCounts{}, nil, err
+	}
+	next := make(map[int64]mark, len(cursors))
+	for _, c := range cursors {
+		next[c.chainID] = c.cur
+		if !full && needsFull(c, marks) {
+			full = true
+		}
+	}
+	if !full && len(next) != len(marks) {
+		full = true // a chain's cursor was dropped
+	}
+	var counts reconcileCounts
+	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		if full {
+			c, err := reconcileAll(ctx, tx)
+			counts = c
+			return err
+		}
+		for _, c := range cursors {
+			if c.cur == marks[c.chainID] {
+				continue // nothing committed since
+			}
+			cc, err := reconcileAbove(ctx, tx, c.chainID, marks[c.chainID].block)
+			if err != nil {
+				return err
+			}
+			counts.add(cc)
+		}
+		return nil
+	})
+	if err != nil {
+		return counts, nil, fmt.Errorf("reconcile off-chain files: %w", err)
+	}
+	return counts, next, nil
+}
+
+// cursors reads every chain's cursor and the stored header hash at its mark.
+func (s store) cursors(ctx context.Context, marks map[int64]mark) ([]cursorState, error) {
+	ids, blocks := make([]int64, 0, len(marks)), make([]int64, 0, len(marks))
+	for id, m := range marks {
+		ids, blocks = append(ids, id), append(blocks, m.block)
+	}
+	const q = `
+		SELECT c.chain_id, c.block_number, c.block_hash, c.finalized_block, COALESCE(b.block_hash, '')
+		FROM erc8004_cursors c
+		LEFT JOIN unnest($1::bigint[], $2::bigint[]) AS m(chain_id, block_number) ON m.chain_id = c.chain_id
+		LEFT JOIN erc8004_blocks b ON b.chain_id = c.chain_id AND b.block_number = m.block_number`
+	rows, err := s.pool.Query(ctx, q, ids, blocks)
+	if err != nil {
+		return nil, fmt.Errorf("read cursors: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (cursorState, error) {
+		var c cursorState
+		return c, row.Scan(&c.chainID, &c.cur.block, &c.cur.hash, &c.finalized, &c.hashAt)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read cursors: %w", err)
+	}
+	return out, nil
+}
+
+// needsFull reports whether a chain's index may have lost rows at or below its mark since the
+// last reconcile: a new chain, a cursor below the mark, another block at the mark's height, or
+// (above finality, where every header is stored) no header there any more.
+func needsFull(c cursorState, marks map[int64]mark) bool {
+	m, ok := marks[c.chainID]
+	switch {
+	case !ok, c.cur.block < m.block:
+		return true
+	case c.cur.block == m.block:
+		return c.cur.hash != m.hash
+	case c.hashAt != "":
+		return c.hashAt != m.hash
+	}
+	return m.block > c.finalized
+}
+
+// reconcileAll compares the whole file tables with the index: a row for every agent (at its
 // current URI) and for every feedback with a URI; a row whose URI changed (URIUpdated, or a
 // reorg that rolled one back) starts over as pending; a row whose agent or feedback is gone (a
-// reorg) is deleted with its history. It runs in one transaction, so readers never see a half.
-func (s store) reconcile(ctx context.Context) (reconcileCounts, error) {
+// reorg) is deleted with its history. It runs in the caller's transaction, so readers never see
+// a half.
+func reconcileAll(ctx context.Context, tx pgx.Tx) (reconcileCounts, error) {
 	var c reconcileCounts
-	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		// Agents removed by a reorg: their rows and history go.
-		const qRemove = `
-			DELETE FROM erc8004_agent_registrations r
-			WHERE NOT EXISTS (SELECT 1 FROM erc8004_agents a
-			                  WHERE a.chain_id = r.chain_id AND a.agent_id = r.agent_id AND a.registry = r.registry)`
-		tag, err := tx.Exec(ctx, qRemove)
-		if err != nil {
-			return fmt.Errorf("remove registrations: %w", err)
+	// Agents removed by a reorg: their rows and history go.
+	const qRemove = `
+		DELETE FROM erc8004_agent_registrations r
+		WHERE NOT EXISTS (SELECT 1 FROM erc8004_agents a
+		                  WHERE a.chain_id = r.chain_id AND a.agent_id = r.agent_id AND a.registry = r.registry)`
+	tag, err := tx.Exec(ctx, qRemove)
+	if err != nil {
+		return c, fmt.Errorf("remove registrations: %w", err)
+	}
+	c.RegsRemoved = tag.RowsAffected()
+	if c.RegsRemoved > 0 {
+		const qHistory = `
+			DELETE FROM erc8004_agent_registration_documents d
+			WHERE NOT EXISTS (SELECT 1 FROM erc8004_agent_registrations r
+			                  WHERE r.chain_id = d.chain_id AND r.agent_id = d.agent_id)`
+		if _, err := tx.Exec(ctx, qHistory); err != nil {
+			return c, fmt.Errorf("remove registration history: %w", err)
 		}
-		c.RegsRemoved = tag.RowsAffected()
-		if c.RegsRemoved > 0 {
-			const qHistory = `
-				DELETE FROM erc8004_agent_registration_documents d
-				WHERE NOT EXISTS (SELECT 1 FROM erc8004_agent_registrations r
-				                  WHERE r.chain_id = d.chain_id AND r.agent_id = d.agent_id)`
-			if _, err := tx.Exec(ctx, qHistory); err != nil {
-				return fmt.Errorf("remove registration history: %w", err)
-			}
-		}
+	}
+	// Feedback: a row is the same feedback while its key, URI and hash are; anything else (a
+	// reorg replaced or removed the log) goes, and is added again below if it still exists.
+	const qFilesRemove = `
+		DELETE FROM erc8004_feedback_files f
+		WHERE NOT EXISTS (SELECT 1 FROM erc8004_reputation p
+		                  WHERE p.chain_id = f.chain_id AND p.block_number = f.block_number
+		                    AND p.log_index = f.log_index AND p.feedback_uri = f.uri
+		                    AND p.feedback_hash = f.feedback_hash)`
+	tag, err = tx.Exec(ctx, qFilesRemove)
+	if err != nil {
+		return c, fmt.Errorf("remove feedback files: %w", err)
+	}
+	c.FilesRemoved = tag.RowsAffected()
+	// Every agent and feedback: the same statements as for the rows above a mark, with no mark.
+	cc, err := reconcileAbove(ctx, tx, -1, -1)
+	c.add(cc)
+	return c, err
+}
+
+// reconcileStatements are reconcileAbove's statements over one set of agents and feedback: the
+// filters are SQL conditions on erc8004_agents a and erc8004_reputation p.
+type reconcileStatements struct{ changed, add, filesAdd string }
+
+func newReconcileStatements(agents, feedback string) reconcileStatements {
+	return reconcileStatements{
 		// A changed URI: everything parsed from the old one is cleared, and the row is due now.
-		const qChanged = `
+		changed: `
 			UPDATE erc8004_agent_registrations r
 			SET uri = a.agent_uri, uri_kind = NULL, status = 'pending',
 			    name = NULL, description = NULL, image = NULL, services = NULL, x402_support = NULL,
@@ -53,62 +190,67 @@ func (s store) reconcile(ctx context.Context) (reconcileCounts, error) {
 			    errors = '{}', warnings = '{}', source_url = NULL, etag = NULL, last_modified = NULL,
 			    uri_set_at = now(), fetched_at = NULL, attempts = 0, failures = 0, next_fetch_at = now()
 			FROM erc8004_agents a
-			WHERE a.chain_id = r.chain_id AND a.agent_id = r.agent_id AND a.registry = r.registry
-			  AND a.agent_uri <> r.uri`
-		tag, err = tx.Exec(ctx, qChanged)
-		if err != nil {
-			return fmt.Errorf("requeue changed registrations: %w", err)
-		}
-		c.RegsChanged = tag.RowsAffected()
+			WHERE ` + agents + `
+			  AND a.chain_id = r.chain_id AND a.agent_id = r.agent_id AND a.registry = r.registry
+			  AND a.agent_uri <> r.uri`,
 		// New agents. DISTINCT ON: should one chain ever carry two identity registries with the
 		// same agent id, the most recently updated agent is the one described.
-		const qAdd = `
+		add: `
 			INSERT INTO erc8004_agent_registrations (chain_id, agent_id, registry, uri, uri_kind, next_fetch_at)
 			SELECT DISTINCT ON (a.chain_id, a.agent_id) a.chain_id, a.agent_id, a.registry, a.agent_uri, NULL, now()
 			FROM erc8004_agents a
-			WHERE NOT EXISTS (SELECT 1 FROM erc8004_agent_registrations r
+			WHERE ` + agents + `
+			  AND NOT EXISTS (SELECT 1 FROM erc8004_agent_registrations r
 			                  WHERE r.chain_id = a.chain_id AND r.agent_id = a.agent_id)
 			ORDER BY a.chain_id, a.agent_id, a.updated_block DESC
-			ON CONFLICT (chain_id, agent_id) DO NOTHING`
-		tag, err = tx.Exec(ctx, qAdd)
-		if err != nil {
-			return fmt.Errorf("add registrations: %w", err)
-		}
-		c.RegsAdded = tag.RowsAffected()
-
-		// Feedback: a row is the same feedback while its key, URI and hash are; anything else
-		// (a reorg replaced or removed the log) goes, and is added again if it still exists.
-		const qFilesRemove = `
-			DELETE FROM erc8004_feedback_files f
-			WHERE NOT EXISTS (SELECT 1 FROM erc8004_reputation p
-			                  WHERE p.chain_id = f.chain_id AND p.block_number = f.block_number
-			                    AND p.log_index = f.log_index AND p.feedback_uri = f.uri
-			                    AND p.feedback_hash = f.feedback_hash)`
-		tag, err = tx.Exec(ctx, qFilesRemove)
-		if err != nil {
-			return fmt.Errorf("remove feedback files: %w", err)
-		}
-		c.FilesRemoved = tag.RowsAffected()
-		const qFilesAdd = `
+			ON CONFLICT (chain_id, agent_id) DO NOTHING`,
+		filesAdd: `
 			INSERT INTO erc8004_feedback_files (chain_id, block_number, log_index, agent_id, client_address,
 			    feedback_index, uri, uri_kind, feedback_hash, next_fetch_at)
 			SELECT p.chain_id, p.block_number, p.log_index, p.agent_id, p.client_address, p.feedback_index,
 			       p.feedback_uri, NULL, p.feedback_hash, now()
 			FROM erc8004_reputation p
-			WHERE p.feedback_uri <> ''
+			WHERE ` + feedback + `
+			  AND p.feedback_uri <> ''
 			  AND NOT EXISTS (SELECT 1 FROM erc8004_feedback_files f
 			                  WHERE f.chain_id = p.chain_id AND f.block_number = p.block_number
 			                    AND f.log_index = p.log_index)
-			ON CONFLICT DO NOTHING`
-		tag, err = tx.Exec(ctx, qFilesAdd)
-		if err != nil {
-			return fmt.Errorf("add feedback files: %w", err)
-		}
-		c.FilesAdded = tag.RowsAffected()
-		return nil
-	})
-	if err != nil {
-		return c, fmt.Errorf("reconcile off-chain files: %w", err)
+			ON CONFLICT DO NOTHING`,
 	}
+}
+
+// The statements over every agent and feedback, and over those above a chain's mark (through
+// the indexes on erc8004_agents (chain_id, updated_block) and erc8004_reputation's key).
+var (
+	reconcileEvery = newReconcileStatements(`TRUE`, `TRUE`)
+	reconcileMark  = newReconcileStatements(`a.chain_id = $1 AND a.updated_block > $2`,
+		`p.chain_id = $1 AND p.block_number > $2`)
+)
+
+// reconcileAbove re-queues the registrations whose agent's URI changed and adds the rows of new
+// agents and feedback, looking only at agents updated and feedback given above block on chain
+// chainID (chainID -1: every chain and every block). It never removes rows: only a rollback
+// does, and a rollback makes the next reconcile a full one.
+func reconcileAbove(ctx context.Context, tx pgx.Tx, chainID, block int64) (reconcileCounts, error) {
+	var c reconcileCounts
+	stmts, args := reconcileMark, []any{chainID, block}
+	if chainID < 0 {
+		stmts, args = reconcileEvery, nil
+	}
+	tag, err := tx.Exec(ctx, stmts.changed, args...)
+	if err != nil {
+		return c, fmt.Errorf("requeue changed registrations: %w", err)
+	}
+	c.RegsChanged = tag.RowsAffected()
+	tag, err = tx.Exec(ctx, stmts.add, args...)
+	if err != nil {
+		return c, fmt.Errorf("add registrations: %w", err)
+	}
+	c.RegsAdded = tag.RowsAffected()
+	tag, err = tx.Exec(ctx, stmts.filesAdd, args...)
+	if err != nil {
+		return c, fmt.Errorf("add feedback files: %w", err)
+	}
+	c.FilesAdded = tag.RowsAffected()
 	return c, nil
 }

@@ -26,6 +26,10 @@ type WorkerConfig struct {
 	// Lease is how long a claimed file stays invisible to other workers: past it, a file whose
 	// worker died is due again.
 	Lease time.Duration
+	// FullReconcile is how often the worker compares the whole file tables with the index, as a
+	// safety net: in between it looks only at what each chain committed since its last look,
+	// unless a chain went back (a reorg, a rewind).
+	FullReconcile time.Duration
 	// InFlight bounds the files claimed and not yet recorded.
 	InFlight int
 	// Parsed, if set, is called after a batch of outcomes is committed with the agents whose
@@ -38,10 +42,11 @@ type WorkerConfig struct {
 }
 
 // DefaultWorkerConfig polls every 2 s, refreshes mutable files every 6 h, retries unreachable
-// ones from 1 min up to 6 h, leases for 5 min and keeps up to 256 files in flight.
+// ones from 1 min up to 6 h, leases for 5 min, reconciles fully every 10 min and keeps up to 256
+// files in flight.
 func DefaultWorkerConfig() WorkerConfig {
 	return WorkerConfig{Poll: 2 * time.Second, Refresh: 6 * time.Hour, RetryBase: time.Minute, RetryMax: 6 * time.Hour,
-		Lease: 5 * time.Minute, InFlight: 256}
+		Lease: 5 * time.Minute, FullReconcile: 10 * time.Minute, InFlight: 256}
 }
 
 func (c WorkerConfig) withDefaults() WorkerConfig {
@@ -60,6 +65,9 @@ func (c WorkerConfig) withDefaults() WorkerConfig {
 	}
 	if c.Lease <= 0 {
 		c.Lease = d.Lease
+	}
+	if c.FullReconcile <= 0 {
+		c.FullReconcile = d.FullReconcile
 	}
 	if c.InFlight <= 0 {
 		c.InFlight = d.InFlight
@@ -124,9 +132,12 @@ func (w *Worker) loop(ctx context.Context, outs chan<- outcome, slots chan struc
 	defer tick.Stop()
 	failures := 0
 	reconcile, last := true, time.Time{}
+	var marks map[int64]mark // nil until the first (full) reconcile
+	var lastFull time.Time
 	for {
 		if reconcile {
-			c, err := w.db.reconcile(ctx)
+			full := marks == nil || time.Since(lastFull) >= w.cfg.FullReconcile
+			c, next, err := w.db.reconcile(ctx, marks, full)
 			if err != nil {
 				if ctx.Err() != nil {
 					return ctx.Err()
@@ -138,7 +149,10 @@ func (w *Worker) loop(ctx context.Context, outs chan<- outcome, slots chan struc
 				}
 				continue
 			}
-			failures, last = 0, time.Now()
+			failures, last, marks = 0, time.Now(), next
+			if full {
+				lastFull = last
+			}
 			if c != (reconcileCounts{}) {
 				w.log.Info("off-chain files reconciled", zap.Int64("registrations_added", c.RegsAdded),
 					zap.Int64("registrations_requeued", c.RegsChanged), zap.Int64("registrations_removed", c.RegsRemoved),
@@ -173,8 +187,8 @@ func (w *Worker) loop(ctx context.Context, outs chan<- outcome, slots chan struc
 		case <-ctx.Done():
 			return ctx.Err()
 		case <-w.wake:
-			// During a backfill commits come many times a second: reconcile (full scans of the
-			// agents and feedback) at most every half poll period.
+			// During a backfill commits come many times a second: reconcile at most every half
+			// poll period.
 			reconcile = time.Since(last) >= w.cfg.Poll/2
 		case <-tick.C:
 			reconcile = true

@@ -116,7 +116,7 @@ func offchainFiles(ctx context.Context, o offchainOptions, out io.Writer) (strin
 	resolver := offchain.NewResolver(offchain.Config{IPFSGateways: []string{srv.URL + "/ipfs/"}, AllowPrivate: true,
 		PerHost: o.perHost, Concurrency: o.concurrency})
 	defer resolver.Close()
-	w := offchain.NewWorker(offchain.WorkerConfig{Poll: time.Second, InFlight: 1024, Observe: func(d time.Duration, _ offchain.Status) {
+	w := offchain.NewWorker(offchain.WorkerConfig{Poll: time.Second, InFlight: 1024, Observe: func(_ string, d time.Duration, _ offchain.Status) {
 		mu.Lock()
 		lat = append(lat, d)
 		mu.Unlock()

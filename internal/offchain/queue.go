@@ -22,6 +22,35 @@ type job struct {
 	failures int
 }
 
+// file is the kind of file j is about.
+func (j job) file() string {
+	if j.feedback {
+		return FileFeedback
+	}
+	return FileRegistration
+}
+
+// queue returns how many rows of file's table are due (and not claimed: a claim moves a row past
+// its lease) and how long the oldest of them has waited, through the next_fetch_at index.
+func (s store) queue(ctx context.Context, file string) (int64, time.Duration, error) {
+	const (
+		qRegs = `SELECT count(*), COALESCE(EXTRACT(epoch FROM now() - min(next_fetch_at)), 0)::float8
+			FROM erc8004_agent_registrations WHERE next_fetch_at <= now()`
+		qFiles = `SELECT count(*), COALESCE(EXTRACT(epoch FROM now() - min(next_fetch_at)), 0)::float8
+			FROM erc8004_feedback_files WHERE next_fetch_at <= now()`
+	)
+	q := qRegs
+	if file == FileFeedback {
+		q = qFiles
+	}
+	var due int64
+	var lag float64
+	if err := s.pool.QueryRow(ctx, q).Scan(&due, &lag); err != nil {
+		return 0, 0, fmt.Errorf("count due %s files: %w", file, err)
+	}
+	return due, time.Duration(lag * float64(time.Second)), nil
+}
+
 // claim takes up to limit due rows of one table and leases them for lease: their next_fetch_at
 // moves past the lease, so a worker that dies mid-fetch leaves them due again when the lease
 // ends, and SKIP LOCKED keeps two workers (a standby, a second process) from claiming one row.

@@ -36,10 +36,20 @@ type WorkerConfig struct {
 	// registration row it changed, per chain (the publisher refreshes their Valkey hashes). It
 	// must not block.
 	Parsed func(chainID int64, agentIDs []string)
-	// Observe, if set, is called after each attempt with its duration (fetch and parse) and
-	// outcome, for metrics and benchmarks. It must not block.
-	Observe func(elapsed time.Duration, status Status)
+	// Observe, if set, is called after each attempt with the kind of file (FileRegistration,
+	// FileFeedback), its duration (fetch and parse) and outcome, for metrics and benchmarks. It
+	// must not block.
+	Observe func(file string, elapsed time.Duration, status Status)
+	// Queue, if set, is called every poll with, per kind of file, how many are due and not
+	// claimed and how long the oldest of them has waited. It must not block.
+	Queue func(file string, due int64, lag time.Duration)
 }
+
+// The kinds of file, as passed to WorkerConfig.Observe and Queue.
+const (
+	FileRegistration = "registration"
+	FileFeedback     = "feedback"
+)
 
 // DefaultWorkerConfig polls every 2 s, refreshes mutable files every 6 h, retries unreachable
 // ones from 1 min up to 6 h, leases for 5 min, reconciles fully every 10 min and keeps up to 256
@@ -192,8 +202,27 @@ func (w *Worker) loop(ctx context.Context, outs chan<- outcome, slots chan struc
 			reconcile = time.Since(last) >= w.cfg.Poll/2
 		case <-tick.C:
 			reconcile = true
+			w.observeQueue(ctx)
 		case <-w.freed:
 		}
+	}
+}
+
+// observeQueue reports the queue's depth and lag to cfg.Queue. A failed read is skipped: the
+// next poll tries again.
+func (w *Worker) observeQueue(ctx context.Context) {
+	if w.cfg.Queue == nil {
+		return
+	}
+	for _, file := range []string{FileRegistration, FileFeedback} {
+		due, lag, err := w.db.queue(ctx, file)
+		if err != nil {
+			if ctx.Err() == nil {
+				w.log.Warn("off-chain queue depth not read", zap.Error(err))
+			}
+			return
+		}
+		w.cfg.Queue(file, due, lag)
 	}
 }
 
@@ -259,7 +288,7 @@ func (w *Worker) writer(ctx context.Context, outs <-chan outcome, slots chan str
 func (w *Worker) process(ctx context.Context, j job) outcome {
 	o := outcome{job: j, kind: string(erc8004.ClassifyURI(j.uri))}
 	if w.cfg.Observe != nil {
-		defer func(start time.Time) { w.cfg.Observe(time.Since(start), o.status) }(time.Now())
+		defer func(start time.Time) { w.cfg.Observe(j.file(), time.Since(start), o.status) }(time.Now())
 	}
 	// Bound the whole attempt (several gateways, retries) well inside the lease.
 	ctx, cancel := context.WithTimeout(ctx, w.cfg.Lease/2)

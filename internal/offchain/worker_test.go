@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -452,4 +453,48 @@ func TestNeedsFull(t *testing.T) {
 	} {
 		require.Equal(t, tc.want, needsFull(tc.c, marks), tc.name)
 	}
+}
+
+// TestWorker_Observe: every attempt is reported with its kind of file and status, and every poll
+// the depth of the queues.
+func TestWorker_Observe(t *testing.T) {
+	t.Parallel()
+	pool := testdb.New(t)
+	putAgent(t, pool, 1, regDoc("a"))
+	putAgent(t, pool, 2, "tinybanana")
+	putFeedback(t, pool, 200, 1, `{"agentId":1,"value":1}`, "0x"+strings.Repeat("0", 64))
+	// Before any worker: every row is due, the oldest for an hour.
+	s := store{pool: pool}
+	_, _, err := s.reconcile(context.Background(), nil, true)
+	require.NoError(t, err)
+	_, err = pool.Exec(context.Background(), `UPDATE erc8004_agent_registrations SET next_fetch_at = now() - interval '1 hour'
+		WHERE agent_id = 1`)
+	require.NoError(t, err)
+	due, lag, err := s.queue(context.Background(), FileRegistration)
+	require.NoError(t, err)
+	require.EqualValues(t, 2, due)
+	require.Greater(t, lag, 59*time.Minute)
+
+	var mu sync.Mutex
+	seen := map[string]int{}
+	queues := map[string]int64{}
+	startWorker(t, pool, testResolver(t, nil), WorkerConfig{
+		Observe: func(file string, d time.Duration, s Status) {
+			mu.Lock()
+			defer mu.Unlock()
+			seen[file+" "+string(s)]++
+		},
+		Queue: func(file string, due int64, lag time.Duration) {
+			mu.Lock()
+			defer mu.Unlock()
+			queues[file] = due
+		},
+	})
+	want := map[string]int{"registration ok": 1, "registration unsupported": 1, "feedback ok": 1}
+	require.Eventually(t, func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return fmt.Sprint(seen) == fmt.Sprint(want) && len(queues) == 2 && queues[FileRegistration] == 0 && queues[FileFeedback] == 0
+	}, 10*time.Second, 20*time.Millisecond)
+
 }

@@ -11,9 +11,11 @@ import (
 
 // job is one due file, claimed from a table.
 type job struct {
-	feedback bool   // erc8004_feedback_files, else erc8004_agent_registrations
-	chainID  int64  // both
-	agentID  string // both, decimal
+	feedback bool   // erc8004_feedback_files, else erc8004_agent_registrations (or domain)
+	domain   string // erc8004_agent_endpoint_domains: the endpoint domain to verify
+	registry string // domain: the agent's identity registry
+	chainID  int64  // all
+	agentID  string // all, decimal
 	block    int64  // feedback key
 	logIndex int32  // feedback key
 	uri      string
@@ -24,7 +26,10 @@ type job struct {
 
 // file is the kind of file j is about.
 func (j job) file() string {
-	if j.feedback {
+	switch {
+	case j.domain != "":
+		return FileDomain
+	case j.feedback:
 		return FileFeedback
 	}
 	return FileRegistration
@@ -38,10 +43,15 @@ func (s store) queue(ctx context.Context, file string) (int64, time.Duration, er
 			FROM erc8004_agent_registrations WHERE next_fetch_at <= now()`
 		qFiles = `SELECT count(*), COALESCE(EXTRACT(epoch FROM now() - min(next_fetch_at)), 0)::float8
 			FROM erc8004_feedback_files WHERE next_fetch_at <= now()`
+		qDomains = `SELECT count(*), COALESCE(EXTRACT(epoch FROM now() - min(next_fetch_at)), 0)::float8
+			FROM erc8004_agent_endpoint_domains WHERE next_fetch_at <= now()`
 	)
 	q := qRegs
-	if file == FileFeedback {
+	switch file {
+	case FileFeedback:
 		q = qFiles
+	case FileDomain:
+		q = qDomains
 	}
 	var due int64
 	var lag float64
@@ -54,7 +64,11 @@ func (s store) queue(ctx context.Context, file string) (int64, time.Duration, er
 // claim takes up to limit due rows of one table and leases them for lease: their next_fetch_at
 // moves past the lease, so a worker that dies mid-fetch leaves them due again when the lease
 // ends, and SKIP LOCKED keeps two workers (a standby, a second process) from claiming one row.
-func (s store) claim(ctx context.Context, feedback bool, limit int, lease time.Duration) ([]job, error) {
+func (s store) claim(ctx context.Context, file string, limit int, lease time.Duration) ([]job, error) {
+	if file == FileDomain {
+		return s.claimDomains(ctx, limit, lease.Seconds())
+	}
+	feedback := file == FileFeedback
 	const qRegs = `
 		WITH due AS (
 		    SELECT chain_id, agent_id FROM erc8004_agent_registrations
@@ -123,6 +137,10 @@ type outcome struct {
 	contentHash string
 	sourceURL   string
 	validators  Validators
+	// domains are the endpoint domains of a parsed registration file, origin its agentURI's
+	// (EndpointDomains).
+	domains []string
+	origin  string
 	// next is the delay before the next attempt; nil when none is due.
 	next *time.Duration
 }
@@ -139,6 +157,8 @@ func (s store) record(ctx context.Context, outs []outcome) error {
 		}
 		errs, warns := nonNil(o.errors), nonNil(o.warnings)
 		switch {
+		case o.domain != "":
+			queueDomainOutcome(b, o, next)
 		case o.feedback && o.parsed:
 			const q = `
 				UPDATE erc8004_feedback_files SET
@@ -186,6 +206,7 @@ func (s store) record(ctx context.Context, outs []outcome) error {
 					ON CONFLICT (chain_id, agent_id, content_hash) DO UPDATE SET last_seen_at = now()`
 				b.Queue(qHistory, o.chainID, o.agentID, o.uri, o.contentHash, jsonb(r.Document))
 			}
+			queueDomainSync(b, o)
 		case o.notModified:
 			const q = `
 				UPDATE erc8004_agent_registrations SET

@@ -181,18 +181,26 @@ type reconcileStatements struct{ changed, add, filesAdd string }
 
 func newReconcileStatements(agents, feedback string) reconcileStatements {
 	return reconcileStatements{
-		// A changed URI: everything parsed from the old one is cleared, and the row is due now.
+		// A changed URI: everything parsed from the old one is cleared (its endpoint domains
+		// too), and the row is due now.
 		changed: `
-			UPDATE erc8004_agent_registrations r
-			SET uri = a.agent_uri, uri_kind = NULL, status = 'pending',
-			    name = NULL, description = NULL, image = NULL, services = NULL, x402_support = NULL,
-			    active = NULL, supported_trust = NULL, document = NULL, content_hash = NULL,
-			    errors = '{}', warnings = '{}', source_url = NULL, etag = NULL, last_modified = NULL,
-			    uri_set_at = now(), fetched_at = NULL, attempts = 0, failures = 0, next_fetch_at = now()
-			FROM erc8004_agents a
-			WHERE ` + agents + `
-			  AND a.chain_id = r.chain_id AND a.agent_id = r.agent_id AND a.registry = r.registry
-			  AND a.agent_uri <> r.uri`,
+			WITH changed AS (
+			    UPDATE erc8004_agent_registrations r
+			    SET uri = a.agent_uri, uri_kind = NULL, status = 'pending',
+			        name = NULL, description = NULL, image = NULL, services = NULL, x402_support = NULL,
+			        active = NULL, supported_trust = NULL, document = NULL, content_hash = NULL,
+			        errors = '{}', warnings = '{}', source_url = NULL, etag = NULL, last_modified = NULL,
+			        uri_set_at = now(), fetched_at = NULL, attempts = 0, failures = 0, next_fetch_at = now()
+			    FROM erc8004_agents a
+			    WHERE ` + agents + `
+			      AND a.chain_id = r.chain_id AND a.agent_id = r.agent_id AND a.registry = r.registry
+			      AND a.agent_uri <> r.uri
+			    RETURNING r.chain_id, r.agent_id
+			), domains AS (
+			    DELETE FROM erc8004_agent_endpoint_domains d USING changed c
+			    WHERE d.chain_id = c.chain_id AND d.agent_id = c.agent_id
+			)
+			SELECT count(*) FROM changed`,
 		// New agents. DISTINCT ON: should one chain ever carry two identity registries with the
 		// same agent id, the most recently updated agent is the one described.
 		add: `
@@ -237,12 +245,10 @@ func reconcileAbove(ctx context.Context, tx pgx.Tx, chainID, block int64) (recon
 	if chainID < 0 {
 		stmts, args = reconcileEvery, nil
 	}
-	tag, err := tx.Exec(ctx, stmts.changed, args...)
-	if err != nil {
+	if err := tx.QueryRow(ctx, stmts.changed, args...).Scan(&c.RegsChanged); err != nil {
 		return c, fmt.Errorf("requeue changed registrations: %w", err)
 	}
-	c.RegsChanged = tag.RowsAffected()
-	tag, err = tx.Exec(ctx, stmts.add, args...)
+	tag, err := tx.Exec(ctx, stmts.add, args...)
 	if err != nil {
 		return c, fmt.Errorf("add registrations: %w", err)
 	}

@@ -132,6 +132,9 @@ func (w *Worker) Run(ctx context.Context) error {
 	return err
 }
 
+// files are the kinds of file, in the order the worker claims them.
+var files = []string{FileRegistration, FileFeedback, FileDomain}
+
 // writers is how many goroutines record outcomes at once.
 const writers = 4
 
@@ -171,12 +174,12 @@ func (w *Worker) loop(ctx context.Context, outs chan<- outcome, slots chan struc
 			reconcile = false
 		}
 		claimed := 0
-		for _, feedback := range []bool{false, true} {
+		for _, file := range files {
 			free := cap(slots) - len(slots)
 			if free == 0 {
 				break
 			}
-			jobs, err := w.db.claim(ctx, feedback, free, w.cfg.Lease)
+			jobs, err := w.db.claim(ctx, file, free, w.cfg.Lease)
 			if err != nil {
 				if ctx.Err() != nil {
 					return ctx.Err()
@@ -214,7 +217,7 @@ func (w *Worker) observeQueue(ctx context.Context) {
 	if w.cfg.Queue == nil {
 		return
 	}
-	for _, file := range []string{FileRegistration, FileFeedback} {
+	for _, file := range files {
 		due, lag, err := w.db.queue(ctx, file)
 		if err != nil {
 			if ctx.Err() == nil {
@@ -272,7 +275,7 @@ func (w *Worker) writer(ctx context.Context, outs <-chan outcome, slots chan str
 		if w.cfg.Parsed != nil {
 			byChain := map[int64][]string{}
 			for i := range batch {
-				if !batch[i].feedback {
+				if !batch[i].feedback && batch[i].domain == "" {
 					byChain[batch[i].chainID] = append(byChain[batch[i].chainID], batch[i].agentID)
 				}
 			}
@@ -293,6 +296,16 @@ func (w *Worker) process(ctx context.Context, j job) outcome {
 	// Bound the whole attempt (several gateways, retries) well inside the lease.
 	ctx, cancel := context.WithTimeout(ctx, w.cfg.Lease/2)
 	defer cancel()
+	if j.domain != "" {
+		w.verifyDomain(ctx, &o)
+		if o.status == StatusUnreachable {
+			d := retry.Backoff(j.failures+1, w.cfg.RetryBase, w.cfg.RetryMax)
+			o.next = &d
+		} else {
+			o.next = &w.cfg.Refresh
+		}
+		return o
+	}
 	res, err := w.resolver.Resolve(ctx, j.uri, j.prev)
 	o.sourceURL = res.URL
 	if err != nil {
@@ -328,5 +341,6 @@ func (w *Worker) process(ctx context.Context, j job) outcome {
 	}
 	o.reg = ParseRegistration(res.Body)
 	o.status, o.errors, o.warnings = o.reg.Status, o.reg.Errors, o.reg.Warnings
+	o.domains, o.origin = EndpointDomains(o.reg.Services, j.uri)
 	return o
 }

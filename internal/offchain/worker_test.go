@@ -369,10 +369,10 @@ func TestWorker_Lease(t *testing.T) {
 	_, _, err := s.reconcile(context.Background(), nil, true)
 	require.NoError(t, err)
 	ctx := context.Background()
-	jobs, err := s.claim(ctx, false, 2, 300*time.Millisecond)
+	jobs, err := s.claim(ctx, FileRegistration, 2, 300*time.Millisecond)
 	require.NoError(t, err)
 	require.Len(t, jobs, 2)
-	other, err := s.claim(ctx, false, 10, 300*time.Millisecond)
+	other, err := s.claim(ctx, FileRegistration, 10, 300*time.Millisecond)
 	require.NoError(t, err)
 	require.Len(t, other, 1, "claimed rows are not claimed twice")
 	// The first claimer "dies": after its lease a new worker finishes everything.
@@ -494,7 +494,7 @@ func TestWorker_Observe(t *testing.T) {
 	require.Eventually(t, func() bool {
 		mu.Lock()
 		defer mu.Unlock()
-		return fmt.Sprint(seen) == fmt.Sprint(want) && len(queues) == 2 && queues[FileRegistration] == 0 && queues[FileFeedback] == 0
+		return fmt.Sprint(seen) == fmt.Sprint(want) && len(queues) == 3 && queues[FileRegistration] == 0 && queues[FileFeedback] == 0 && queues[FileDomain] == 0
 	}, 10*time.Second, 20*time.Millisecond)
 
 }

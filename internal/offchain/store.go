@@ -2,9 +2,11 @@ package offchain
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
@@ -46,29 +48,44 @@ type cursorState struct {
 // With full, or when a chain's index went back below its mark (a reorg, a rewind), it compares
 // the whole tables. Otherwise it looks only at what the index committed above each chain's mark:
 // agents with updated_block above it (every event that touches an agent, URIUpdated included,
-// sets updated_block) and feedback in blocks above it, through the indexes on those columns. The
-// index commits its rows and its cursor in one transaction and only a rollback removes rows, so
-// reading the cursors first (before the statements' own snapshots) misses nothing.
+// sets updated_block) and feedback in blocks above it, through the indexes on those columns.
+// It reads the cursors and the tables in one REPEATABLE READ snapshot: the index commits its
+// rows with its cursor, so the worker has seen exactly what is at or below each mark. A
+// serialization failure (a row it updates changed meanwhile) is retried at once, twice.
 func (s store) reconcile(ctx context.Context, marks map[int64]mark, full bool) (reconcileCounts, map[int64]mark, error) {
-	cursors, err := s.cursors(ctx, marks)
-	if err != nil {
-		return reconcileCounts{}, nil, err
-	}
-	next := make(map[int64]mark, len(cursors))
-	for _, c := range cursors {
-		next[c.chainID] = c.cur
-		if !full && needsFull(c, marks) {
-			full = true
+	for attempt := 1; ; attempt++ {
+		c, next, err := s.reconcileOnce(ctx, marks, full)
+		var pgErr *pgconn.PgError
+		if err != nil && attempt < 3 && errors.As(err, &pgErr) && pgErr.Code == serializationFailure {
+			continue
 		}
+		if err != nil {
+			return c, nil, fmt.Errorf("reconcile off-chain files: %w", err)
+		}
+		return c, next, nil
 	}
-	if !full && len(next) != len(marks) {
-		full = true // a chain's cursor was dropped
-	}
+}
+
+func (s store) reconcileOnce(ctx context.Context, marks map[int64]mark, full bool) (reconcileCounts, map[int64]mark, error) {
 	var counts reconcileCounts
-	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+	var next map[int64]mark
+	err := pgx.BeginTxFunc(ctx, s.pool, pgx.TxOptions{IsoLevel: pgx.RepeatableRead}, func(tx pgx.Tx) error {
+		cursors, err := readCursors(ctx, tx, marks)
+		if err != nil {
+			return err
+		}
+		next = make(map[int64]mark, len(cursors))
+		for _, c := range cursors {
+			next[c.chainID] = c.cur
+			if !full && needsFull(c, marks) {
+				full = true
+			}
+		}
+		if !full && len(next) != len(marks) {
+			full = true // a chain's cursor was dropped
+		}
 		if full {
-			c, err := reconcileAll(ctx, tx)
-			counts = c
+			counts, err = reconcileAll(ctx, tx)
 			return err
 		}
 		for _, c := range cursors {
@@ -83,14 +100,11 @@ func (s store) reconcile(ctx context.Context, marks map[int64]mark, full bool) (
 		}
 		return nil
 	})
-	if err != nil {
-		return counts, nil, fmt.Errorf("reconcile off-chain files: %w", err)
-	}
-	return counts, next, nil
+	return counts, next, err
 }
 
-// cursors reads every chain's cursor and the stored header hash at its mark.
-func (s store) cursors(ctx context.Context, marks map[int64]mark) ([]cursorState, error) {
+// readCursors reads every chain's cursor and the stored header hash at its mark.
+func readCursors(ctx context.Context, tx pgx.Tx, marks map[int64]mark) ([]cursorState, error) {
 	ids, blocks := make([]int64, 0, len(marks)), make([]int64, 0, len(marks))
 	for id, m := range marks {
 		ids, blocks = append(ids, id), append(blocks, m.block)
@@ -100,7 +114,7 @@ func (s store) cursors(ctx context.Context, marks map[int64]mark) ([]cursorState
 		FROM erc8004_cursors c
 		LEFT JOIN unnest($1::bigint[], $2::bigint[]) AS m(chain_id, block_number) ON m.chain_id = c.chain_id
 		LEFT JOIN erc8004_blocks b ON b.chain_id = c.chain_id AND b.block_number = m.block_number`
-	rows, err := s.pool.Query(ctx, q, ids, blocks)
+	rows, err := tx.Query(ctx, q, ids, blocks)
 	if err != nil {
 		return nil, fmt.Errorf("read cursors: %w", err)
 	}
@@ -260,3 +274,7 @@ func reconcileAbove(ctx context.Context, tx pgx.Tx, chainID, block int64) (recon
 	c.FilesAdded = tag.RowsAffected()
 	return c, nil
 }
+
+// serializationFailure is PostgreSQL's SQLSTATE for a REPEATABLE READ transaction that would
+// update a row changed since its snapshot.
+const serializationFailure = "40001"

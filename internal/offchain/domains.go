@@ -9,8 +9,11 @@ import (
 	"net/netip"
 	"net/url"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/jackc/pgx/v5"
+	"golang.org/x/sync/singleflight"
 )
 
 // The statuses of an endpoint domain (erc8004_agent_endpoint_domains.status) besides pending,
@@ -90,40 +93,118 @@ func AgentRegistry(chainID int64, registry string) string {
 	return fmt.Sprintf("eip155:%d:%s", chainID, strings.ToLower(registry))
 }
 
-// Lists reports whether a parsed registration file has a registrations entry for the agent
-// agentID (decimal) of registry (an AgentRegistry string); addresses compare case-insensitively.
-func (r Registration) Lists(registry, agentID string) bool {
-	for _, ref := range r.Registrations {
-		if ref.AgentID == agentID && strings.EqualFold(ref.AgentRegistry, registry) {
-			return true
-		}
-	}
-	return false
+// wellKnown is what one read of a domain's well-known file found: the registrations it lists
+// (agentRegistry in lower case, "#", agentId), or the status and errors that say why none.
+type wellKnown struct {
+	at     time.Time
+	url    string
+	status Status // "" when the file was read and parsed
+	errors []string
+	refs   map[string]bool
 }
 
-// verifyDomain makes one attempt at j's endpoint domain: it reads the domain's well-known file
-// through the resolver (so under its SSRF guard, size, time and concurrency limits) and looks
-// for the agent in its registrations.
-func (w *Worker) verifyDomain(ctx context.Context, o *outcome) {
-	res, err := w.resolver.Resolve(ctx, "https://"+o.domain+WellKnownPath, Validators{})
-	o.sourceURL = res.URL
+// domainCache shares the reads of well-known files between the agents that list the same
+// domain (a popular MCP host is listed by thousands): one fetch per domain per ttl, concurrent
+// checks of a domain waiting for the same fetch. It holds at most maxCached domains, each with
+// at most maxCachedRefs registrations (a larger file is read again for each agent).
+type domainCache struct {
+	ok, failed time.Duration // how long a read, or a failure to read, is reused
+	group      singleflight.Group
+
+	mu      sync.Mutex
+	entries map[string]wellKnown
+}
+
+const (
+	maxCached     = 256
+	maxCachedRefs = 4096
+)
+
+func newDomainCache(ok, failed time.Duration) *domainCache {
+	return &domainCache{ok: ok, failed: failed, entries: map[string]wellKnown{}}
+}
+
+// get returns the domain's well-known file as read within the cache's time, or reads it.
+func (c *domainCache) get(ctx context.Context, r *Resolver, domain string) wellKnown {
+	c.mu.Lock()
+	e, ok := c.entries[domain]
+	c.mu.Unlock()
+	if ok && time.Since(e.at) < c.ttl(e) {
+		return e
+	}
+	v, _, _ := c.group.Do(domain, func() (any, error) {
+		e := readWellKnown(ctx, r, domain)
+		if len(e.refs) <= maxCachedRefs && ctx.Err() == nil {
+			c.put(domain, e)
+		}
+		return e, nil
+	})
+	return v.(wellKnown)
+}
+
+func (c *domainCache) ttl(e wellKnown) time.Duration {
+	if e.status == StatusUnreachable {
+		return c.failed
+	}
+	return c.ok
+}
+
+// put stores e, first dropping expired entries when the cache is full; when it is still full,
+// e is not kept.
+func (c *domainCache) put(domain string, e wellKnown) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.entries) >= maxCached {
+		for d, old := range c.entries {
+			if time.Since(old.at) >= c.ttl(old) {
+				delete(c.entries, d)
+			}
+		}
+	}
+	if len(c.entries) < maxCached {
+		c.entries[domain] = e
+	}
+}
+
+// readWellKnown reads and parses https://{domain}/.well-known/agent-registration.json through
+// the resolver (so under its SSRF guard, size, time and concurrency limits).
+func readWellKnown(ctx context.Context, r *Resolver, domain string) wellKnown {
+	e := wellKnown{at: time.Now()}
+	res, err := r.Resolve(ctx, "https://"+domain+WellKnownPath, Validators{})
+	e.url = res.URL
 	if err != nil {
-		o.status, o.errors = StatusOf(err), []string{err.Error()}
+		e.status, e.errors = StatusOf(err), []string{err.Error()}
 		var fe *FetchError
 		switch {
 		case errors.As(err, &fe) && (fe.Status == http.StatusNotFound || fe.Status == http.StatusGone):
-			o.status = DomainUnverified // not published: the common case, no retry before the refresh
-		case o.status != StatusUnreachable:
-			o.status = StatusInvalid
+			e.status = DomainUnverified // not published: the common case, no retry before the refresh
+		case e.status != StatusUnreachable:
+			e.status = StatusInvalid
 		}
-		return
+		return e
 	}
 	reg := ParseRegistration(res.Body)
+	if reg.Document == nil {
+		e.status, e.errors = StatusInvalid, reg.Errors
+		return e
+	}
+	e.refs = make(map[string]bool, len(reg.Registrations))
+	for _, ref := range reg.Registrations {
+		e.refs[strings.ToLower(ref.AgentRegistry)+"#"+ref.AgentID] = true
+	}
+	return e
+}
+
+// verifyDomain makes one attempt at o's endpoint domain: it reads the domain's well-known file
+// (or reuses a recent read) and looks for the agent in its registrations.
+func (w *Worker) verifyDomain(ctx context.Context, o *outcome) {
+	e := w.domains.get(ctx, w.resolver, o.domain)
+	o.sourceURL = e.url
 	registry := AgentRegistry(o.chainID, o.registry)
 	switch {
-	case reg.Document == nil:
-		o.status, o.errors = StatusInvalid, reg.Errors
-	case reg.Lists(registry, o.agentID):
+	case e.status != "":
+		o.status, o.errors = e.status, e.errors
+	case e.refs[registry+"#"+o.agentID]:
 		o.status = DomainVerified
 	default:
 		o.status = DomainUnverified

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -82,6 +83,7 @@ func domainRows(t *testing.T, pool *pgxpool.Pool, id int) map[string]string {
 func TestWorker_Domains(t *testing.T) {
 	t.Parallel()
 	pool := testdb.New(t)
+	var goodReads atomic.Int32
 	mine := `{"registrations":[{"agentId":1,"agentRegistry":"eip155:1:0x8004A169FB4a3325136EB29fA0ceB6D2e539a432"}]}`
 	r := hostResolver(t, func(w http.ResponseWriter, r *http.Request) {
 		host := r.Host
@@ -98,6 +100,7 @@ func TestWorker_Domains(t *testing.T) {
 		case r.URL.Path != WellKnownPath:
 			http.NotFound(w, r)
 		case host == "good.test":
+			goodReads.Add(1)
 			_, _ = w.Write([]byte(mine))
 		case host == "other.test":
 			_, _ = w.Write([]byte(`{"registrations":[{"agentId":2,"agentRegistry":"eip155:1:` + testRegistry + `"}]}`))
@@ -112,12 +115,20 @@ func TestWorker_Domains(t *testing.T) {
 		}
 	})
 	putAgent(t, pool, 1, "https://agent.test/reg.json")
+	for id := 2; id <= 4; id++ { // other agents claiming the same domain
+		putAgent(t, pool, id, fmt.Sprintf(`{"name":"a%d","services":[{"name":"MCP","endpoint":"https://good.test/%d"}]}`, id, id))
+	}
 	startWorker(t, pool, r, WorkerConfig{RetryBase: time.Hour, RetryMax: time.Hour})
 	want := map[string]string{"agent.test": "agent-uri", "good.test": "verified", "other.test": "unverified",
 		"missing.test": "unverified", "down.test": "unreachable", "junk.test": "invalid", "big.test": "invalid"}
 	require.Eventually(t, func() bool { return fmt.Sprint(domainRows(t, pool, 1)) == fmt.Sprint(want) },
 		10*time.Second, 20*time.Millisecond, "got %v", domainRows(t, pool, 1))
 
+	for id := 2; id <= 4; id++ {
+		require.Eventually(t, func() bool { return domainRows(t, pool, id)["good.test"] == "unverified" },
+			10*time.Second, 20*time.Millisecond, "good.test lists agent 1 only")
+	}
+	require.EqualValues(t, 1, goodReads.Load(), "one read of a domain's file serves every agent that lists it")
 	var errs []string
 	require.NoError(t, pool.QueryRow(context.Background(),
 		`SELECT errors FROM erc8004_agent_endpoint_domains WHERE domain = 'other.test'`).Scan(&errs))

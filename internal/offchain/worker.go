@@ -94,14 +94,17 @@ type Worker struct {
 	resolver *Resolver
 	db       store
 	log      *zap.Logger
+	domains  *domainCache
 	wake     chan struct{}
 	freed    chan struct{} // the writer freed slots: claim again without waiting for a tick
 }
 
 // NewWorker returns a worker over pool's schema (the migrated tables) using resolver.
 func NewWorker(cfg WorkerConfig, pool *pgxpool.Pool, resolver *Resolver, log *zap.Logger) *Worker {
-	return &Worker{cfg: cfg.withDefaults(), resolver: resolver, db: store{pool: pool}, log: log,
-		wake: make(chan struct{}, 1), freed: make(chan struct{}, 1)}
+	cfg = cfg.withDefaults()
+	return &Worker{cfg: cfg, resolver: resolver, db: store{pool: pool}, log: log,
+		domains: newDomainCache(min(cfg.Refresh, 10*time.Minute), min(cfg.RetryBase, time.Minute)),
+		wake:    make(chan struct{}, 1), freed: make(chan struct{}, 1)}
 }
 
 // Wake hints that the index changed (a commit), so the worker reconciles now rather than at

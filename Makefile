@@ -4,7 +4,7 @@
 GO ?= go
 
 .DEFAULT_GOAL := build
-.PHONY: build test services lint dev bench
+.PHONY: build test services lint dev bench soak
 
 ## build: the indexer binary in bin/
 build:
@@ -32,3 +32,7 @@ dev:
 bench: services
 	$(GO) build -o bin/bench ./cmd/bench
 	./bin/bench $(BENCH_FLAGS)
+
+## soak: reorg soak on the dev chain, compared with a fresh index (not part of test; SOAK_FLAGS=--forks 50)
+soak: services
+	$(GO) run ./cmd/soak $(SOAK_FLAGS)

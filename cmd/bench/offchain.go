@@ -213,7 +213,7 @@ func offchainBackfill(ctx context.Context, o offchainOptions, out io.Writer) err
 		} else {
 			close(done)
 		}
-		res, err := backfill(ctx, ch, pool, benchLogger(false))
+		res, err := backfill(ctx, options{}, ch, pool, benchLogger(false)) // no publisher: the worker alone is measured
 		var parsed int
 		if err == nil && on {
 			err = waitParsed(ctx, pool, &parsed)

@@ -18,7 +18,8 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/erc8004-indexer/erc8004-indexer/internal/daemon"
-	"github.com/erc8004-indexer/erc8004-indexer/internal/indexer"
+	"github.com/erc8004-indexer/erc8004-indexer/internal/feed"
+	"github.com/erc8004-indexer/erc8004-indexer/internal/metrics"
 	"github.com/erc8004-indexer/erc8004-indexer/internal/sink"
 	"github.com/erc8004-indexer/erc8004-indexer/internal/synthchain"
 	"github.com/erc8004-indexer/erc8004-indexer/internal/verify"
@@ -35,8 +36,11 @@ type options struct {
 	serverProfile string
 	keep          bool
 	verbose       bool
-	dense         synthchain.Config
-	sparse        synthchain.Config
+	// valkeyURL, when set, runs the publisher as indexer run does with Valkey (its hook on every
+	// commit and its aggregate queries), under a key prefix of its own.
+	valkeyURL string
+	dense     synthchain.Config
+	sparse    synthchain.Config
 }
 
 func run(ctx context.Context, args []string, out io.Writer) error {
@@ -55,6 +59,8 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	fs.StringVar(&o.memProfile, "memprofile", "", "write an allocation profile after the dense backfill to `file`")
 	fs.StringVar(&o.serverProfile, "server-cpuprofile", "", "write a CPU profile of the dense case's synthetic chain to `file`")
 	fs.BoolVar(&o.keep, "keep", false, "keep the benchmark schemas")
+	fs.StringVar(&o.valkeyURL, "valkey-url", "redis://127.0.0.1:6379/0",
+		"publish to this Valkey `url` during the backfills, as indexer run does (empty: no publisher)")
 	fs.BoolVar(&o.verbose, "v", false, "log every committed batch")
 	fs.Uint64Var(&o.dense.Blocks, "dense-blocks", o.dense.Blocks, "blocks of the dense case")
 	fs.Uint64Var(&o.dense.EventsPerBlock, "dense-events-per-block", o.dense.EventsPerBlock, "logs per block of the dense case")
@@ -108,22 +114,35 @@ func (r backfillResult) cpu() string {
 }
 
 // backfill indexes the child's chain from block 0 into a fresh schema until the indexer has
-// nothing left to do.
-func backfill(ctx context.Context, ch *child, pool *pgxpool.Pool, log *zap.Logger) (backfillResult, error) {
+// nothing left to do. It wires the engine as indexer run does: metrics observe every RPC call
+// and commit, and with o.valkeyURL the publisher's hook sees every commit while the publisher
+// runs beside the backfill.
+func backfill(ctx context.Context, o options, ch *child, pool *pgxpool.Pool, log *zap.Logger) (backfillResult, error) {
 	var r backfillResult
 	spec := daemon.ChainSpec{
 		Name: "synthetic", ChainID: 80_004, RPCURLs: []string{ch.url},
 		Registries:    verify.Registries(synthchain.DefaultRegistries),
 		FinalityDepth: 64, UseFinalizedTag: true,
 	}
+	spec.Metrics = metrics.New().Chain(spec.Name, spec.ChainID)
 	client, err := spec.Dial(ctx, log)
 	if err != nil {
 		return r, err
 	}
 	defer client.Close()
-	ix := daemon.NewIndexer(spec, client, sink.NewPostgres(pool, log), log, func(u indexer.Update) {
+	hook := func(feed.Update) {}
+	if o.valkeyURL != "" {
+		stop, notify, err := startPublisher(ctx, o.valkeyURL, spec.ChainID, pool, log)
+		if err != nil {
+			return r, err
+		}
+		defer stop()
+		hook = notify
+	}
+	ix := daemon.NewIndexer(spec, client, sink.NewPostgres(pool, log), log, func(u feed.Update) {
 		r.replace += u.Stats.Elapsed
 		r.batches++
+		hook(u)
 	})
 	pgStart := backendCPU(ctx, pool)
 	selfStart := processCPU()
@@ -168,7 +187,7 @@ func runDense(ctx context.Context, o options, out io.Writer) (denseResult, error
 			return res, err
 		}
 	}
-	r, err := backfill(ctx, ch, pool, log)
+	r, err := backfill(ctx, o, ch, pool, log)
 	if o.cpuProfile != "" {
 		pprof.StopCPUProfile()
 	}
@@ -221,7 +240,7 @@ func runSparse(ctx context.Context, o options, out io.Writer) error {
 		return err
 	}
 	defer dropSchema(o, pool, schema)
-	r, err := backfill(ctx, ch, pool, benchLogger(o.verbose))
+	r, err := backfill(ctx, o, ch, pool, benchLogger(o.verbose))
 	if err != nil {
 		return err
 	}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/erc8004-indexer/erc8004-indexer/internal/api"
 	"github.com/erc8004-indexer/erc8004-indexer/internal/config"
+	"github.com/erc8004-indexer/erc8004-indexer/internal/redact"
 )
 
 func init() {
@@ -70,7 +71,7 @@ func runAPI(ctx context.Context, cfg *config.Config) error {
 	if cfg.ValkeyURL != "" {
 		o, err := redis.ParseURL(cfg.ValkeyURL)
 		if err != nil {
-			return fmt.Errorf("parse valkey url %s: %w", config.RedactURL(cfg.ValkeyURL), err)
+			return fmt.Errorf("parse valkey url %s: %w", redact.URL(cfg.ValkeyURL), err)
 		}
 		// Fail fast on the request path: a slow or absent Valkey falls back to local state.
 		o.DialTimeout, o.ReadTimeout, o.WriteTimeout, o.MaxRetries = 250*time.Millisecond, 250*time.Millisecond, 250*time.Millisecond, -1

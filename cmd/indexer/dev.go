@@ -12,6 +12,7 @@ import (
 	"github.com/erc8004-indexer/erc8004-indexer/internal/config"
 	"github.com/erc8004-indexer/erc8004-indexer/internal/daemon"
 	"github.com/erc8004-indexer/erc8004-indexer/internal/publish"
+	"github.com/erc8004-indexer/erc8004-indexer/internal/redact"
 )
 
 func init() {
@@ -71,7 +72,7 @@ Examples:
 				}
 				opts.Publish.Prefix = cfg.KeyPrefix
 				redis.SetLogger(publish.RedisLogger(log))
-				log.Info("publishing to valkey", zap.String("url", config.RedactURL(cfg.ValkeyURL)),
+				log.Info("publishing to valkey", zap.String("url", redact.URL(cfg.ValkeyURL)),
 					zap.String("key_prefix", cfg.KeyPrefix))
 			}
 			opts.Ready = func(httpURL, wsURL string) {

@@ -8,6 +8,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/erc8004-indexer/erc8004-indexer/internal/config"
+	"github.com/erc8004-indexer/erc8004-indexer/internal/redact"
 	"github.com/erc8004-indexer/erc8004-indexer/migrations"
 )
 
@@ -37,7 +38,7 @@ func runMigrate(ctx context.Context, cfg *config.Config, _ []string) error {
 	}
 	pool, err := pgxpool.New(ctx, cfg.DatabaseURL)
 	if err != nil {
-		return fmt.Errorf("open database %s: %w", config.RedactURL(cfg.DatabaseURL), err)
+		return fmt.Errorf("open database %s: %w", redact.URL(cfg.DatabaseURL), err)
 	}
 	defer pool.Close()
 

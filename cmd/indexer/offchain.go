@@ -10,7 +10,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/erc8004-indexer/erc8004-indexer/internal/config"
-	"github.com/erc8004-indexer/erc8004-indexer/internal/indexer"
+	"github.com/erc8004-indexer/erc8004-indexer/internal/feed"
 	"github.com/erc8004-indexer/erc8004-indexer/internal/metrics"
 	"github.com/erc8004-indexer/erc8004-indexer/internal/offchain"
 	"github.com/erc8004-indexer/erc8004-indexer/internal/retry"
@@ -51,11 +51,11 @@ func newOffchainWorker(o config.Offchain, pool *pgxpool.Pool, m *metrics.Metrics
 
 // withOffchainWake returns notify followed by a wake-up of the off-chain worker w (nil: none),
 // so a commit that changed agents or feedback is reconciled without waiting for the poll.
-func withOffchainWake(notify func(indexer.Update), w *offchain.Worker) func(indexer.Update) {
+func withOffchainWake(notify func(feed.Update), w *offchain.Worker) func(feed.Update) {
 	if w == nil {
 		return notify
 	}
-	return func(u indexer.Update) {
+	return func(u feed.Update) {
 		if notify != nil {
 			notify(u)
 		}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/erc8004-indexer/erc8004-indexer/internal/config"
 	"github.com/erc8004-indexer/erc8004-indexer/internal/publish"
+	"github.com/erc8004-indexer/erc8004-indexer/internal/redact"
 )
 
 func init() {
@@ -77,7 +78,7 @@ Examples:
 			defer pub.Close()
 			st, err := pub.Resync(ctx)
 			if err != nil {
-				return fmt.Errorf("resync chain %d to %s: %w", chainID, config.RedactURL(cfg.ValkeyURL), err)
+				return fmt.Errorf("resync chain %d to %s: %w", chainID, redact.URL(cfg.ValkeyURL), err)
 			}
 			log.Debug("resync done", zap.Duration("elapsed", st.Elapsed))
 			fmt.Printf("publish: chain=%d head=%d agents=%d ranked=%d stale_deleted=%d\n",

@@ -16,6 +16,7 @@ import (
 
 	"github.com/erc8004-indexer/erc8004-indexer/internal/config"
 	"github.com/erc8004-indexer/erc8004-indexer/internal/daemon"
+	"github.com/erc8004-indexer/erc8004-indexer/internal/feed"
 	"github.com/erc8004-indexer/erc8004-indexer/internal/httpserver"
 	"github.com/erc8004-indexer/erc8004-indexer/internal/indexer"
 	"github.com/erc8004-indexer/erc8004-indexer/internal/metrics"
@@ -165,7 +166,7 @@ func runChains(ctx context.Context, cfg *config.Config, rf runFlags) error {
 	for _, spec := range specs {
 		spec.BackfillSpan = rf.backfillSpan
 		spec.Metrics = m.Chain(spec.Name, spec.ChainID)
-		var notify func(indexer.Update)
+		var notify func(feed.Update)
 		if valkey != nil {
 			pub := publish.New(pool, valkey, log.Named("publish").With(zap.String("chain", spec.Name)),
 				publish.Options{ChainID: spec.ChainID, Prefix: cfg.KeyPrefix})

@@ -22,8 +22,8 @@ import (
 	"go.uber.org/zap"
 	"go.uber.org/zap/zaptest"
 
-	"github.com/erc8004-indexer/erc8004-indexer/internal/config"
 	"github.com/erc8004-indexer/erc8004-indexer/internal/devchain"
+	"github.com/erc8004-indexer/erc8004-indexer/internal/redact"
 	"github.com/erc8004-indexer/erc8004-indexer/internal/testpg"
 )
 
@@ -164,7 +164,7 @@ func TestSecrets_NeverShown(t *testing.T) {
 		}
 	})
 	// The secrets must also be absent from what the process logs about its configuration.
-	secrets.requireAbsent(t, "RedactURL", config.RedactURL(dsn)+config.RedactURL(valkeyURL))
+	secrets.requireAbsent(t, "RedactURL", redact.URL(dsn)+redact.URL(valkeyURL))
 }
 
 // startCapture starts the binary with its stdout and stderr captured together.

@@ -20,6 +20,7 @@ import (
 	"github.com/erc8004-indexer/erc8004-indexer/internal/chain"
 	"github.com/erc8004-indexer/erc8004-indexer/internal/config"
 	"github.com/erc8004-indexer/erc8004-indexer/internal/lock"
+	"github.com/erc8004-indexer/erc8004-indexer/internal/redact"
 )
 
 func init() {
@@ -277,7 +278,7 @@ func remoteHeads(ctx context.Context, cfg *config.Config, rows []chainStatus) {
 		if err != nil {
 			for i := range rows {
 				if rows[i].RPCError == "" {
-					rows[i].RPCError = fmt.Sprintf("endpoint %s: %v", chain.Redact(u), err)
+					rows[i].RPCError = fmt.Sprintf("endpoint %s: %v", redact.URL(u), err)
 				}
 			}
 			continue

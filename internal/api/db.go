@@ -8,7 +8,7 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
-	"github.com/erc8004-indexer/erc8004-indexer/internal/config"
+	"github.com/erc8004-indexer/erc8004-indexer/internal/redact"
 )
 
 // OpenDB opens the API's pool on dsn without connecting (the API starts while the database is
@@ -17,7 +17,7 @@ import (
 func OpenDB(ctx context.Context, dsn, schema string, timeout time.Duration) (*pgxpool.Pool, error) {
 	pc, err := pgxpool.ParseConfig(dsn)
 	if err != nil {
-		return nil, fmt.Errorf("parse database url %s: %w", config.RedactURL(dsn), err)
+		return nil, fmt.Errorf("parse database url %s: %w", redact.URL(dsn), err)
 	}
 	rp := pc.ConnConfig.RuntimeParams
 	rp["search_path"] = schema
@@ -34,7 +34,7 @@ func OpenDB(ctx context.Context, dsn, schema string, timeout time.Duration) (*pg
 	}
 	pool, err := pgxpool.NewWithConfig(ctx, pc)
 	if err != nil {
-		return nil, fmt.Errorf("open database %s: %w", config.RedactURL(dsn), err)
+		return nil, fmt.Errorf("open database %s: %w", redact.URL(dsn), err)
 	}
 	return pool, nil
 }

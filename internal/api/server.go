@@ -26,6 +26,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/erc8004-indexer/erc8004-indexer/internal/config"
+	"github.com/erc8004-indexer/erc8004-indexer/internal/redact"
 )
 
 // Options are what the API needs: its database, Valkey (nil runs without: local limiter and
@@ -166,7 +167,7 @@ func (s *Server) endpoint(h handlerFunc, scope cacheScope) http.Handler {
 			ae := classify(ctx, err)
 			if ae.Status >= 500 {
 				s.log.Warn("request failed", zap.String("path", r.URL.Path), zap.String("request_id", requestID(r)),
-					zap.String("error", config.RedactURL(err.Error())))
+					zap.String("error", redact.URL(err.Error())))
 			}
 			writeError(w, ae)
 			return

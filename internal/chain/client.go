@@ -14,6 +14,7 @@ import (
 	"github.com/ethereum/go-ethereum/rpc"
 	"go.uber.org/zap"
 
+	"github.com/erc8004-indexer/erc8004-indexer/internal/redact"
 	"github.com/erc8004-indexer/erc8004-indexer/internal/retry"
 )
 
@@ -49,8 +50,8 @@ type Client struct {
 type endpoint struct {
 	idx  int
 	url  string // raw, with secrets: never log or print it
-	name string // Redact(url)
-	red  redactor
+	name string // redact.URL(url)
+	red  redact.Scrubber
 	ws   bool
 
 	mu       sync.Mutex
@@ -84,9 +85,9 @@ func Dial(ctx context.Context, o Options) (*Client, error) {
 		u, err := url.Parse(raw)
 		if err != nil {
 			// The *url.Error would print the raw URL with its secrets.
-			return nil, fmt.Errorf("dial rpc: parse endpoint %d %s: invalid url", i, Redact(raw))
+			return nil, fmt.Errorf("dial rpc: parse endpoint %d %s: invalid url", i, redact.URL(raw))
 		}
-		ep := &endpoint{idx: i, url: raw, name: Redact(raw), red: newRedactor(raw)}
+		ep := &endpoint{idx: i, url: raw, name: redact.URL(raw), red: redact.New(raw)}
 		switch u.Scheme {
 		case "http", "https":
 		case "ws", "wss":

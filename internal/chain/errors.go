@@ -12,6 +12,8 @@ import (
 	"strings"
 
 	"github.com/ethereum/go-ethereum/rpc"
+
+	"github.com/erc8004-indexer/erc8004-indexer/internal/redact"
 )
 
 // RangeHintError is an ErrTooManyResults for which the provider suggested a
@@ -93,12 +95,12 @@ type classifyOpts struct {
 // classify maps an error from one request to one endpoint to an
 // *endpointError (or a *RangeHintError wrapping one). Already classified
 // errors are returned unchanged.
-func classify(err error, red redactor, o classifyOpts) error {
+func classify(err error, red redact.Scrubber, o classifyOpts) error {
 	var ee *endpointError
 	if errors.As(err, &ee) {
 		return err
 	}
-	msg := red.scrub(err.Error())
+	msg := red.Text(err.Error())
 
 	var rerr rpc.Error
 	if errors.As(err, &rerr) {
@@ -107,13 +109,13 @@ func classify(err error, red redactor, o classifyOpts) error {
 	var herr rpc.HTTPError
 	if errors.As(err, &herr) {
 		if code, m, ok := rpcErrorInBody(herr.Body); ok {
-			if c := classifyRPC(code, red.scrub(m), err, o); retryModeOf(c) != retryNever || errors.Is(c, ErrTooManyResults) {
+			if c := classifyRPC(code, red.Text(m), err, o); retryModeOf(c) != retryNever || errors.Is(c, ErrTooManyResults) {
 				return c
 			}
 		}
 		msg = fmt.Sprintf("http %d", herr.StatusCode)
 		if body := strings.TrimSpace(string(herr.Body)); body != "" {
-			msg = red.scrub(msg + ": " + truncate(body, 200))
+			msg = red.Text(msg + ": " + truncate(body, 200))
 		}
 		switch s := herr.StatusCode; {
 		case s == 429:

@@ -13,6 +13,8 @@ import (
 
 	"github.com/ethereum/go-ethereum/rpc"
 	"github.com/stretchr/testify/require"
+
+	"github.com/erc8004-indexer/erc8004-indexer/internal/redact"
 )
 
 func TestParseRangeHint(t *testing.T) {
@@ -52,7 +54,7 @@ func rpcErr(code int, msg string) error { return &jsonRPCError{Code: code, Messa
 
 func TestClassify(t *testing.T) {
 	t.Parallel()
-	red := newRedactor("https://eth-mainnet.example.com/v2/" + testKey)
+	red := redact.New("https://eth-mainnet.example.com/v2/" + testKey)
 	logs := classifyOpts{logs: true, logsRange: true, from: 1, to: 100}
 	var syntaxErr error = &json.SyntaxError{Offset: 3}
 	tests := []struct {

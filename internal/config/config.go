@@ -18,7 +18,7 @@ import (
 
 	"go.uber.org/zap/zapcore"
 
-	"github.com/erc8004-indexer/erc8004-indexer/internal/chain"
+	"github.com/erc8004-indexer/erc8004-indexer/internal/redact"
 )
 
 // Config is the configuration of every indexer subcommand.
@@ -298,11 +298,11 @@ func (o optUintValue) Set(v string) error {
 }
 
 // redactRPC masks RPC endpoint URLs for logs: beyond passwords and query parameters, providers
-// put API keys in the path (Alchemy's /v2/KEY, Infura's /v3/PROJECT), which chain.Redact masks.
+// put API keys in the path (Alchemy's /v2/KEY, Infura's /v3/PROJECT), which redact.URL masks.
 func redactRPC(urls []string) string {
 	out := make([]string, len(urls))
 	for i, u := range urls {
-		out[i] = chain.Redact(u)
+		out[i] = redact.URL(u)
 	}
 	return strings.Join(out, ",")
 }
@@ -312,9 +312,9 @@ func redactRPC(urls []string) string {
 func (c Config) MarshalLogObject(enc zapcore.ObjectEncoder) error {
 	enc.AddString("chains", strings.Join(c.Chains, ","))
 	enc.AddString("rpc_urls", redactRPC(c.RPCURLs))
-	enc.AddString("database_url", RedactURL(c.DatabaseURL))
+	enc.AddString("database_url", redact.URL(c.DatabaseURL))
 	enc.AddString("schema", c.Schema)
-	enc.AddString("valkey_url", RedactURL(c.ValkeyURL))
+	enc.AddString("valkey_url", redact.URL(c.ValkeyURL))
 	enc.AddString("key_prefix", c.KeyPrefix)
 	if c.FromBlock != nil {
 		enc.AddUint64("from_block", *c.FromBlock)

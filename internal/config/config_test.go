@@ -201,27 +201,6 @@ func TestConfig_Require(t *testing.T) {
 	require.Panics(t, func() { _ = cfg.Require("nope") })
 }
 
-func TestRedactURL(t *testing.T) {
-	t.Parallel()
-	for in, want := range map[string]string{
-		"":                                      "",
-		"postgres://postgres@127.0.0.1:5432/db": "postgres://postgres@127.0.0.1:5432/db",
-		"postgres://u:hunter2@h:5432/db":        "postgres://u:xxxxx@h:5432/db",
-		"postgres://u:hun%40ter@h/db?sslmode=off": "postgres://u:xxxxx@h/db?sslmode=off",
-		"postgres://h/db?password=hunter2&b=1":    "postgres://h/db?password=xxxxx&b=1",
-		"postgres://u:hunter2@h:port/db":          "postgres://u:xxxxx@h:port/db",
-		"redis://:hunter2@127.0.0.1:6379/0":       "redis://:xxxxx@127.0.0.1:6379/0",
-		"rediss://default:hunter2@h:6380":         "rediss://default:xxxxx@h:6380",
-		"https://rpc.example/?apikey=hunter2":     "https://rpc.example/?apikey=xxxxx",
-		"host=h password=hunter2 user=u":          "host=h password=xxxxx user=u",
-		"host=h password='hun ter2' user=u":       "host=h password=xxxxx user=u",
-		"error near postgres://u:hunter2@h: boom": "error near postgres://u:xxxxx@h: boom",
-		"not a url": "not a url",
-	} {
-		require.Equal(t, want, RedactURL(in), "RedactURL(%q)", in)
-	}
-}
-
 func TestLookupChain(t *testing.T) {
 	t.Parallel()
 	for _, q := range []string{"sepolia", "SEPOLIA", " 11155111 "} {

@@ -15,7 +15,7 @@ import (
 	"go.uber.org/zap/zapcore"
 	"go.yaml.in/yaml/v3"
 
-	"github.com/erc8004-indexer/erc8004-indexer/internal/chain"
+	"github.com/erc8004-indexer/erc8004-indexer/internal/redact"
 )
 
 // File is the YAML configuration file (--config): several chains for one process, and defaults
@@ -294,7 +294,7 @@ func (f *File) check(path string) error {
 		}
 		for j, raw := range fc.RPCURLs {
 			if msg := checkRPCURL(raw); msg != "" {
-				return bad(fmt.Sprintf("%srpc_urls[%d]", p, j), chain.Redact(raw), msg)
+				return bad(fmt.Sprintf("%srpc_urls[%d]", p, j), redact.URL(raw), msg)
 			}
 		}
 		regs := 0

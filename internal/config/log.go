@@ -19,7 +19,7 @@ func (c *Config) Logger() (*zap.Logger, error) {
 // terminal and JSON otherwise. Level is a zap level name.
 //
 // The logger has no way to know what is secret: log configuration with zap.Object("config", cfg)
-// (Config redacts its URLs) and URLs with RedactURL, never raw.
+// (Config redacts its URLs) and URLs with redact.URL, never raw.
 func NewLogger(w *os.File, format, level string) (*zap.Logger, error) {
 	return NewLoggerTo(w, IsTerminal(w), format, level)
 }

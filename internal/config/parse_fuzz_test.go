@@ -10,6 +10,8 @@ import (
 
 	"github.com/stretchr/testify/require"
 	"go.uber.org/zap/zapcore"
+
+	"github.com/erc8004-indexer/erc8004-indexer/internal/redact"
 )
 
 // fuzzConfig binds every flag group on a fresh Default(), applies env, parses args and
@@ -110,6 +112,6 @@ func FuzzConfig(f *testing.F) {
 				check("logged field "+k, s)
 			}
 		}
-		check("RedactURL", RedactURL(dsn))
+		check("redact.URL", redact.URL(dsn))
 	})
 }

@@ -3,7 +3,6 @@ package config
 import (
 	"fmt"
 	"net"
-	"net/url"
 	"regexp"
 	"strconv"
 	"strings"
@@ -12,7 +11,7 @@ import (
 	"github.com/redis/go-redis/v9"
 	"go.uber.org/zap/zapcore"
 
-	"github.com/erc8004-indexer/erc8004-indexer/internal/chain"
+	"github.com/erc8004-indexer/erc8004-indexer/internal/redact"
 )
 
 // FieldError is a configuration value that cannot be used. Field is the flag name (without
@@ -29,7 +28,7 @@ type FieldError struct {
 
 // newFieldError builds a FieldError, masking any secret in the value and the message.
 func newFieldError(field, value, msg string) *FieldError {
-	return &FieldError{Field: field, Value: RedactURL(value), Msg: redactIn(msg, value)}
+	return &FieldError{Field: field, Value: redact.URL(value), Msg: redact.Text(msg, value)}
 }
 
 // Error reads `invalid --field "value": msg`, or `--field msg` when there is no value. A value
@@ -47,7 +46,7 @@ func (e *FieldError) Error() string {
 	case e.Value == "":
 		return fmt.Sprintf("%s%s %s", prefix, name, e.Msg)
 	}
-	return fmt.Sprintf("%sinvalid %s %q: %s", prefix, name, RedactURL(e.Value), e.Msg)
+	return fmt.Sprintf("%sinvalid %s %q: %s", prefix, name, redact.URL(e.Value), e.Msg)
 }
 
 var (
@@ -83,8 +82,7 @@ func (c *Config) Validate() error {
 	}
 	for _, raw := range c.RPCURLs {
 		if msg := checkRPCURL(raw); msg != "" {
-			// chain.Redact also masks API keys in the path (/v2/KEY).
-			return newFieldError("rpc-url", chain.Redact(raw), msg)
+			return newFieldError("rpc-url", raw, msg)
 		}
 	}
 	for _, ch := range c.Chains {
@@ -173,69 +171,3 @@ func (c *Config) Require(flags ...string) error {
 
 // mask replaces a secret in redacted output.
 const mask = "xxxxx"
-
-// secretParams are query parameters or keywords whose value is a secret.
-var secretParams = map[string]bool{
-	"password": true, "sslpassword": true, "pass": true, "secret": true, "token": true,
-	"access_token": true, "apikey": true, "api_key": true, "key": true,
-}
-
-var (
-	// userinfoRe matches "scheme://user:password@" anywhere in a text, for strings url.Parse
-	// rejects (a bad port, a space or newline in a raw password) and for error messages that
-	// quote a URL. The password runs to the last '@' of the text: a raw password may hold
-	// spaces, newlines, '/' and '@', and masking too much of an error message is better than
-	// leaking part of a secret.
-	userinfoRe = regexp.MustCompile(`(?is)([a-z][a-z0-9+.-]*://[^/@:\s]*:).*@`)
-	// keywordRe matches password=... in a keyword/value connection string, quoted or not.
-	keywordRe = regexp.MustCompile(`(?i)\b((?:ssl)?password\s*=\s*)('(?:[^'\\]|\\.)*'|[^\s]+)`)
-)
-
-// RedactURL masks the secrets of a connection string for logs and messages: the password of a
-// URL's user info, secret-looking query parameters (password, token, key, ...) and the password
-// of a keyword/value PostgreSQL string. Anything else is returned unchanged. Secrets embedded in
-// an RPC URL's path (some providers put the API key there) cannot be told apart and are kept.
-func RedactURL(s string) string {
-	if u, err := url.Parse(s); err == nil && u.Scheme != "" && u.Opaque == "" {
-		if u.User != nil {
-			if _, ok := u.User.Password(); ok {
-				u.User = url.UserPassword(u.User.Username(), mask)
-			}
-		}
-		if u.RawQuery != "" {
-			parts := strings.Split(u.RawQuery, "&")
-			for i, p := range parts {
-				k, _, _ := strings.Cut(p, "=")
-				if secretParams[strings.ToLower(k)] {
-					parts[i] = k + "=" + mask
-				}
-			}
-			u.RawQuery = strings.Join(parts, "&")
-		}
-		return u.String()
-	}
-	s = userinfoRe.ReplaceAllString(s, "${1}"+mask+"@")
-	return keywordRe.ReplaceAllString(s, "${1}"+mask)
-}
-
-// redactIn masks in text (typically a parser's error message) the password found in raw, in
-// case the message quotes it in some form RedactURL does not recognise.
-func redactIn(text, raw string) string {
-	var secrets []string
-	if m := userinfoRe.FindStringSubmatchIndex(raw); m != nil {
-		secrets = append(secrets, raw[m[3]:m[1]-1])
-	}
-	if m := keywordRe.FindStringSubmatch(raw); m != nil {
-		secrets = append(secrets, strings.Trim(m[2], "'"))
-	}
-	for _, sec := range secrets {
-		if sec == "" {
-			continue
-		}
-		text = strings.ReplaceAll(text, sec, mask)
-		if un, err := url.PathUnescape(sec); err == nil && un != "" {
-			text = strings.ReplaceAll(text, un, mask)
-		}
-	}
-	return RedactURL(text)
-}

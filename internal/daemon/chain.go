@@ -16,10 +16,12 @@ import (
 	"github.com/erc8004-indexer/erc8004-indexer/internal/chain"
 	"github.com/erc8004-indexer/erc8004-indexer/internal/config"
 	"github.com/erc8004-indexer/erc8004-indexer/internal/erc8004"
+	"github.com/erc8004-indexer/erc8004-indexer/internal/feed"
 	"github.com/erc8004-indexer/erc8004-indexer/internal/indexer"
 	"github.com/erc8004-indexer/erc8004-indexer/internal/lock"
 	"github.com/erc8004-indexer/erc8004-indexer/internal/metrics"
 	"github.com/erc8004-indexer/erc8004-indexer/internal/payments"
+	"github.com/erc8004-indexer/erc8004-indexer/internal/redact"
 	"github.com/erc8004-indexer/erc8004-indexer/internal/sink"
 	"github.com/erc8004-indexer/erc8004-indexer/internal/verify"
 )
@@ -87,7 +89,7 @@ func (s ChainSpec) Dial(ctx context.Context, log *zap.Logger) (*chain.Client, er
 // IndexChain backfills and then follows one chain until ctx ends or a deep reorg halts it.
 // notify, if not nil, is called after every commit and must not block. It takes no lock: see
 // RunChain for several processes on one database.
-func IndexChain(ctx context.Context, spec ChainSpec, db *sink.Postgres, log *zap.Logger, notify func(indexer.Update)) error {
+func IndexChain(ctx context.Context, spec ChainSpec, db *sink.Postgres, log *zap.Logger, notify func(feed.Update)) error {
 	client, err := spec.Dial(ctx, log.Named("rpc"))
 	if err != nil {
 		return err
@@ -106,7 +108,7 @@ func IndexChain(ctx context.Context, spec ChainSpec, db *sink.Postgres, log *zap
 
 // NewIndexer builds the converge loop of spec's chain on an existing client. With spec.Metrics
 // set, its RPC calls are timed and its commits recorded.
-func NewIndexer(spec ChainSpec, client *chain.Client, db *sink.Postgres, log *zap.Logger, notify func(indexer.Update)) *indexer.Indexer {
+func NewIndexer(spec ChainSpec, client *chain.Client, db *sink.Postgres, log *zap.Logger, notify func(feed.Update)) *indexer.Indexer {
 	addrs, kinds := spec.addresses()
 	fetcher := &chain.RangeFetcher{Client: client, Addresses: addrs}
 	cfg := indexer.Config{
@@ -130,8 +132,8 @@ func NewIndexer(spec ChainSpec, client *chain.Client, db *sink.Postgres, log *za
 	}
 	if m := spec.Metrics; m != nil {
 		inner := notify
-		notify = func(u indexer.Update) {
-			m.ObserveUpdate(u)
+		notify = func(u feed.Update) {
+			m.ObserveCommit(commitOf(u))
 			if inner != nil {
 				inner(u)
 			}
@@ -179,10 +181,21 @@ func (o observedClient) Logs(ctx context.Context, q chain.LogQuery) ([]types.Log
 	return logs, err
 }
 
-// observedLogs times whole range fetches (one or more eth_getLogs requests of adaptive span).
+// observedLogs times whole range fetches (one or more eth_getLogs requests of adaptive span) and
+// the fetcher's header requests. It implements all of indexer.Logs, so the engine keeps the
+// fetcher's adaptive span and cheap headers with metrics on.
 type observedLogs struct {
 	f indexer.Logs
 	m *metrics.Chain
+}
+
+func (o observedLogs) Span() uint64 { return o.f.Span() }
+
+func (o observedLogs) Headers(ctx context.Context, nums []uint64) ([]chain.Header, error) {
+	start := time.Now()
+	hs, err := o.f.Headers(ctx, nums)
+	o.m.ObserveRPC("eth_getBlockByNumber", time.Since(start), err)
+	return hs, err
 }
 
 func (o observedLogs) Fetch(ctx context.Context, from, to uint64) ([]types.Log, error) {
@@ -199,7 +212,7 @@ type RunOptions struct {
 	// LockPoll is how often a standby tries to take the chain's lock (default 1s).
 	LockPoll time.Duration
 	// Notify, if set, also receives every committed update; it must not block.
-	Notify func(indexer.Update)
+	Notify func(feed.Update)
 }
 
 // errLockLost cancels indexing when the chain's lock connection breaks.
@@ -251,7 +264,7 @@ func RunChain(ctx context.Context, spec ChainSpec, db *sink.Postgres, log *zap.L
 }
 
 // indexHeld indexes while l is held; it returns errLockLost as soon as l is lost.
-func indexHeld(ctx context.Context, spec ChainSpec, db *sink.Postgres, log *zap.Logger, notify func(indexer.Update), l *lock.Lock) error {
+func indexHeld(ctx context.Context, spec ChainSpec, db *sink.Postgres, log *zap.Logger, notify func(feed.Update), l *lock.Lock) error {
 	ictx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	go func() {
@@ -268,7 +281,7 @@ func indexHeld(ctx context.Context, spec ChainSpec, db *sink.Postgres, log *zap.
 	return err
 }
 
-func indexChain(ctx context.Context, spec ChainSpec, db *sink.Postgres, log *zap.Logger, notify func(indexer.Update)) error {
+func indexChain(ctx context.Context, spec ChainSpec, db *sink.Postgres, log *zap.Logger, notify func(feed.Update)) error {
 	client, err := spec.Dial(ctx, log.Named("rpc"))
 	if err != nil {
 		return err
@@ -325,17 +338,44 @@ func CheckEndpoints(ctx context.Context, spec ChainSpec, log *zap.Logger) error 
 			if ctx.Err() != nil {
 				return ctx.Err()
 			}
-			log.Warn("rpc endpoint not answering at start", zap.String("endpoint", chain.Redact(u)), zap.Error(err))
+			log.Warn("rpc endpoint not answering at start", zap.String("endpoint", redact.URL(u)), zap.Error(err))
 			continue
 		}
 		answered++
 		if id != spec.ChainID {
 			return fmt.Errorf("rpc endpoint %s serves chain id %d, not %d (%s): %w",
-				chain.Redact(u), id, spec.ChainID, spec.Name, ErrWrongChain)
+				redact.URL(u), id, spec.ChainID, spec.Name, ErrWrongChain)
 		}
 	}
 	if answered == 0 && len(spec.RPCURLs) > 0 {
 		log.Warn("no rpc endpoint answered at start: retrying while indexing")
 	}
 	return nil
+}
+
+// The fetchers and the metrics wrapper implement the whole engine interface.
+var (
+	_ indexer.Logs = (*chain.RangeFetcher)(nil)
+	_ indexer.Logs = (*payments.Fetcher)(nil)
+	_ indexer.Logs = observedLogs{}
+)
+
+// commitOf is what an update tells the metrics.
+func commitOf(u feed.Update) metrics.Commit {
+	c := metrics.Commit{Elapsed: u.Stats.Elapsed, Rows: u.Stats.Inserted, Backfill: u.To <= u.Finalized,
+		Indexed: u.Head.Number, Finalized: u.Finalized}
+	if u.Reorg != nil {
+		c.Rollback, c.Depth, c.Indexed = true, u.Reorg.Depth, u.Reorg.Fork
+	}
+	for i := range u.Logs {
+		switch l := &u.Logs[i]; {
+		case l.Event != nil:
+			c.Events = append(c.Events, l.Event.Name())
+		case errors.Is(l.DecodeErr, erc8004.ErrUnknownEvent):
+			c.Unknown++
+		default:
+			c.Malformed++
+		}
+	}
+	return c
 }

@@ -13,7 +13,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/erc8004-indexer/erc8004-indexer/internal/devchain"
-	"github.com/erc8004-indexer/erc8004-indexer/internal/indexer"
+	"github.com/erc8004-indexer/erc8004-indexer/internal/feed"
 	"github.com/erc8004-indexer/erc8004-indexer/internal/publish"
 	"github.com/erc8004-indexer/erc8004-indexer/internal/retry"
 	"github.com/erc8004-indexer/erc8004-indexer/internal/sink"
@@ -38,7 +38,7 @@ type DevOptions struct {
 	// Ready, if set, is called once the chain serves JSON-RPC, with its URLs.
 	Ready func(httpURL, wsURL string)
 	// Notify, if set, also receives every indexer update.
-	Notify func(indexer.Update)
+	Notify func(feed.Update)
 	// Finally, if set, runs after the verification while the chain still serves JSON-RPC
 	// (tests index the final chain again through it).
 	Finally func(ctx context.Context, spec ChainSpec) error
@@ -102,7 +102,7 @@ func Dev(ctx context.Context, pool *pgxpool.Pool, log *zap.Logger, opts DevOptio
 	pub, stopPublisher := startPublisher(ctx, pool, log, opts, c.ChainID())
 	defer stopPublisher()
 	var reorgs atomic.Int64
-	notify := func(u indexer.Update) {
+	notify := func(u feed.Update) {
 		if u.Reorg != nil {
 			reorgs.Add(1)
 		}

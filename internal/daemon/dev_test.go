@@ -9,7 +9,7 @@ import (
 	"go.uber.org/zap"
 	"go.uber.org/zap/zaptest"
 
-	"github.com/erc8004-indexer/erc8004-indexer/internal/indexer"
+	"github.com/erc8004-indexer/erc8004-indexer/internal/feed"
 	"github.com/erc8004-indexer/erc8004-indexer/internal/sink"
 	"github.com/erc8004-indexer/erc8004-indexer/internal/testdb"
 )
@@ -26,12 +26,12 @@ func TestDev_ForksThenFreshIndex(t *testing.T) {
 	fresh := testdb.New(t)
 	log := zaptest.NewLogger(t, zaptest.Level(zap.WarnLevel))
 
-	var rollbacks []indexer.Reorg
+	var rollbacks []feed.Reorg
 	opts := DevOptions{
 		Blocks:     500,
 		ReorgEvery: 25,
 		Seed:       7,
-		Notify: func(u indexer.Update) {
+		Notify: func(u feed.Update) {
 			if u.Reorg != nil {
 				rollbacks = append(rollbacks, *u.Reorg)
 			}

@@ -21,7 +21,7 @@ import (
 	"go.uber.org/zap/zaptest"
 
 	"github.com/erc8004-indexer/erc8004-indexer/internal/devchain"
-	"github.com/erc8004-indexer/erc8004-indexer/internal/indexer"
+	"github.com/erc8004-indexer/erc8004-indexer/internal/feed"
 	"github.com/erc8004-indexer/erc8004-indexer/internal/sink"
 	"github.com/erc8004-indexer/erc8004-indexer/internal/testdb"
 	"github.com/erc8004-indexer/erc8004-indexer/internal/verify"
@@ -202,7 +202,7 @@ func TestIndexer_MisbehavingRPC(t *testing.T) {
 	require.NoError(t, err)
 	defer client.Close()
 	var reorgs atomic.Int64
-	ix := NewIndexer(spec, client, db, log, func(u indexer.Update) {
+	ix := NewIndexer(spec, client, db, log, func(u feed.Update) {
 		if u.Reorg != nil {
 			reorgs.Add(1)
 		}

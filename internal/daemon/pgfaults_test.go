@@ -18,7 +18,7 @@ import (
 	"go.uber.org/zap/zaptest/observer"
 
 	"github.com/erc8004-indexer/erc8004-indexer/internal/devchain"
-	"github.com/erc8004-indexer/erc8004-indexer/internal/indexer"
+	"github.com/erc8004-indexer/erc8004-indexer/internal/feed"
 	"github.com/erc8004-indexer/erc8004-indexer/internal/sink"
 	"github.com/erc8004-indexer/erc8004-indexer/internal/testdb"
 	"github.com/erc8004-indexer/erc8004-indexer/internal/testpg"
@@ -130,7 +130,7 @@ func TestIndexer_PostgresFaults(t *testing.T) {
 	client, err := spec.Dial(ctx, log)
 	require.NoError(t, err)
 	defer client.Close()
-	ix := NewIndexer(spec, client, r.db, log, func(indexer.Update) { r.commits.Add(1) })
+	ix := NewIndexer(spec, client, r.db, log, func(feed.Update) { r.commits.Add(1) })
 	ictx, stopIndexer := context.WithCancel(ctx)
 	done := make(chan error, 1)
 	go func() { done <- ix.Run(ictx, nil) }()

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"math/big"
-	"strings"
 
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/common/hexutil"
@@ -14,6 +13,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/erc8004-indexer/erc8004-indexer/internal/chain"
+	"github.com/erc8004-indexer/erc8004-indexer/internal/redact"
 )
 
 // upgradedTopic is topic0 of ERC-1967's Upgraded(address), which every registry proxy emits in
@@ -67,14 +67,14 @@ func FindStartBlock(ctx context.Context, spec ChainSpec, client *chain.Client, l
 func findByCode(ctx context.Context, url string, addrs []common.Address, head uint64) (uint64, error) {
 	rc, err := rpc.DialContext(ctx, url)
 	if err != nil {
-		return 0, fmt.Errorf("dial %s: %w", chain.Redact(url), err)
+		return 0, fmt.Errorf("dial %s: %w", redact.URL(url), err)
 	}
 	defer rc.Close()
 	hasCode := func(a common.Address, n uint64) (bool, error) {
 		var code hexutil.Bytes
 		if err := rc.CallContext(ctx, &code, "eth_getCode", a, hexutil.EncodeBig(new(big.Int).SetUint64(n))); err != nil {
 			// Error texts may quote the URL (and its key): keep only the node's message.
-			return false, fmt.Errorf("eth_getCode at block %d via %s: %s", n, chain.Redact(url), redactedMessage(err, url))
+			return false, fmt.Errorf("eth_getCode at block %d via %s: %s", n, redact.URL(url), redact.Text(err.Error(), url))
 		}
 		return len(code) > 0, nil
 	}
@@ -106,10 +106,4 @@ func findByCode(ctx context.Context, url string, addrs []common.Address, head ui
 		return 0, fmt.Errorf("no registry address has code at block %d", head)
 	}
 	return best, nil
-}
-
-// redactedMessage returns err's text with the endpoint URL replaced by its redacted form (an
-// HTTP error quotes the URL it posted to).
-func redactedMessage(err error, url string) string {
-	return strings.ReplaceAll(err.Error(), url, chain.Redact(url))
 }

@@ -14,8 +14,8 @@ import (
 
 	"go.uber.org/zap"
 
-	"github.com/erc8004-indexer/erc8004-indexer/internal/config"
 	"github.com/erc8004-indexer/erc8004-indexer/internal/metrics"
+	"github.com/erc8004-indexer/erc8004-indexer/internal/redact"
 )
 
 // Pinger is the database as readiness sees it (satisfied by *pgxpool.Pool).
@@ -131,7 +131,7 @@ func (s *Server) Check(ctx context.Context) Readiness {
 	pctx, cancel := context.WithTimeout(ctx, pingTimeout)
 	defer cancel()
 	if err := s.db.Ping(pctx); err != nil {
-		r.Ready, r.Database = false, "unreachable: "+config.RedactURL(err.Error())
+		r.Ready, r.Database = false, "unreachable: "+redact.URL(err.Error())
 	}
 	now := s.now()
 	for _, c := range s.m.Chains() {
@@ -139,7 +139,7 @@ func (s *Server) Check(ctx context.Context) Readiness {
 		cs := ChainStatus{Chain: st.Name, ChainID: st.ID, Role: "standby", Head: st.Head, Indexed: st.Indexed,
 			Lag: st.Lag(), MaxLag: s.maxLag + st.Confirmations, Ready: true}
 		if st.Halted != "" {
-			cs.Role, cs.Ready, cs.Reason = "halted", false, "halted: "+config.RedactURL(st.Halted)
+			cs.Role, cs.Ready, cs.Reason = "halted", false, "halted: "+redact.URL(st.Halted)
 		}
 		if st.Active {
 			cs.Role = "active"

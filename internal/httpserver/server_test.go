@@ -14,9 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.uber.org/zap/zaptest"
 
-	"github.com/erc8004-indexer/erc8004-indexer/internal/indexer"
 	"github.com/erc8004-indexer/erc8004-indexer/internal/metrics"
-	"github.com/erc8004-indexer/erc8004-indexer/internal/sink"
 	"github.com/erc8004-indexer/erc8004-indexer/internal/testdb"
 )
 
@@ -92,8 +90,7 @@ func TestServer_Endpoints(t *testing.T) {
 	require.True(t, r.Chains[1].Ready, "the standby chain")
 
 	// A commit brings the cursor within max-lag + confirmations.
-	base8453.ObserveUpdate(indexer.Update{ChainID: 8453, From: 901, To: 988, Head: sink.Block{Number: 988}, Finalized: 950,
-		Stats: sink.Stats{Inserted: 5, Elapsed: 3 * time.Millisecond}})
+	base8453.ObserveCommit(metrics.Commit{Indexed: 988, Finalized: 950, Rows: 5, Elapsed: 3 * time.Millisecond})
 	code, r = readiness(t, base)
 	require.Equal(t, http.StatusOK, code, "%+v", r)
 	require.EqualValues(t, 12, r.Chains[0].Lag)

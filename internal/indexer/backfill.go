@@ -10,6 +10,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/erc8004-indexer/erc8004-indexer/internal/chain"
+	"github.com/erc8004-indexer/erc8004-indexer/internal/feed"
 	"github.com/erc8004-indexer/erc8004-indexer/internal/sink"
 )
 
@@ -40,20 +41,6 @@ const (
 	// connection: two let one batch copy its rows while the one before it completes.
 	maxInFlight = 2
 )
-
-// spanner is implemented by a Logs whose request span adapts to the provider's limits
-// (chain.RangeFetcher): the planner cuts chunks to that span so that a chunk is usually one
-// eth_getLogs request.
-type spanner interface {
-	Span() uint64
-}
-
-// headerSource is implemented by a Logs that also fetches headers, more cheaply than the
-// Headers client (chain.RangeFetcher decodes only the fields a header needs). The backfill
-// fetches one header per block with logs, so this is most of its RPC decoding.
-type headerSource interface {
-	Headers(ctx context.Context, nums []uint64) ([]chain.Header, error)
-}
 
 // chunk is one fetched, validated and decoded piece of the backfill.
 type chunk struct {
@@ -108,10 +95,7 @@ func (ix *Indexer) backfill(ctx context.Context, expect *sink.Block, from, end, 
 		defer wg.Done()
 		defer close(queue)
 		for cur := from; cur <= end; {
-			limit := ix.cfg.BackfillSpan
-			if s, ok := ix.logs.(spanner); ok {
-				limit = min(limit, max(s.Span(), 1))
-			}
+			limit := min(ix.cfg.BackfillSpan, max(ix.logs.Span(), 1))
 			to := min(end, cur+density.span(limit)-1)
 			fut := make(chan chunk, 1)
 			select {
@@ -316,11 +300,7 @@ func (ix *Indexer) fetchChunk(ctx context.Context, from, to uint64) chunk {
 	if to != want[len(want)-1] {
 		want = append(want, to)
 	}
-	get := ix.headers.Headers
-	if hs, ok := ix.logs.(headerSource); ok {
-		get = hs.Headers
-	}
-	if c.headers, err = fetchHeaders(ctx, get, want); err != nil {
+	if c.headers, err = fetchHeaders(ctx, ix.logs.Headers, want); err != nil {
 		c.err = err
 		return c
 	}
@@ -391,7 +371,7 @@ func (ix *Indexer) commitBatch(ctx context.Context, batch *sink.Batch, staged *s
 	ix.log.Info("batch committed", zap.Uint64(fieldChainID, ix.cfg.ChainID), zap.Uint64("from", batch.From),
 		zap.Uint64("to", batch.To), zap.Int("logs", len(batch.Logs)), zap.Int64("rows", st.Inserted),
 		zap.Int("keys", st.Touched), zap.Bool("backfill", true), zap.Duration("elapsed", st.Elapsed))
-	ix.notify(Update{ChainID: ix.cfg.ChainID, From: batch.From, To: batch.To, Head: *batch.Cursor,
+	ix.notify(feed.Update{ChainID: ix.cfg.ChainID, From: batch.From, To: batch.To, Head: *batch.Cursor,
 		Finalized: batch.Finalized, Logs: batch.Logs, Stats: st})
 	return nil
 }

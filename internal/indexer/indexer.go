@@ -14,6 +14,7 @@ import (
 
 	"github.com/erc8004-indexer/erc8004-indexer/internal/chain"
 	"github.com/erc8004-indexer/erc8004-indexer/internal/erc8004"
+	"github.com/erc8004-indexer/erc8004-indexer/internal/feed"
 	"github.com/erc8004-indexer/erc8004-indexer/internal/retry"
 	"github.com/erc8004-indexer/erc8004-indexer/internal/sink"
 )
@@ -31,10 +32,18 @@ type Headers interface {
 	Logs(ctx context.Context, q chain.LogQuery) ([]types.Log, error)
 }
 
-// Logs fetches every registry log of a block range, sorted and validated
-// (satisfied by *chain.RangeFetcher).
+// Logs fetches every registry log of a block range, sorted and validated, and the headers the
+// backfill checks them against (satisfied by *chain.RangeFetcher and payments.Fetcher). Its three
+// methods are one explicit interface, not optional ones, so that a wrapper (metrics) cannot hide
+// the adaptive span or the cheap header path from the engine.
 type Logs interface {
 	Fetch(ctx context.Context, from, to uint64) ([]types.Log, error)
+	// Span is the most blocks one eth_getLogs request covers now (it adapts to the provider's
+	// limits): the backfill cuts chunks to it so that a chunk is usually one request.
+	Span() uint64
+	// Headers returns the headers of nums, decoding only the fields a header needs (cheaper than
+	// a full block decode; the backfill fetches one header per block with logs).
+	Headers(ctx context.Context, nums []uint64) ([]chain.Header, error)
 }
 
 // Config is one chain's indexing configuration.
@@ -84,24 +93,6 @@ func (c Config) withDefaults() Config {
 	return c
 }
 
-// Update describes one committed change, for publishers and metrics.
-type Update struct {
-	ChainID   uint64
-	From, To  uint64
-	Head      sink.Block // the new cursor
-	Finalized uint64
-	Logs      []sink.Log
-	Reorg     *Reorg // set when the update is a rollback
-	Stats     sink.Stats
-}
-
-// Reorg describes a rollback: everything above Fork was removed.
-type Reorg struct {
-	Fork    uint64 // last block kept
-	OldHead uint64 // cursor before the rollback
-	Depth   uint64 // OldHead - Fork
-}
-
 // Indexer indexes one chain into PostgreSQL.
 type Indexer struct {
 	cfg     Config
@@ -109,13 +100,13 @@ type Indexer struct {
 	logs    Logs
 	db      *sink.Postgres
 	log     *zap.Logger
-	notify  func(Update)
+	notify  func(feed.Update)
 }
 
 // New returns an indexer. notify, if not nil, is called after every commit; it must not block.
-func New(cfg Config, headers Headers, logs Logs, db *sink.Postgres, log *zap.Logger, notify func(Update)) *Indexer {
+func New(cfg Config, headers Headers, logs Logs, db *sink.Postgres, log *zap.Logger, notify func(feed.Update)) *Indexer {
 	if notify == nil {
-		notify = func(Update) {}
+		notify = func(feed.Update) {}
 	}
 	return &Indexer{cfg: cfg.withDefaults(), headers: headers, logs: logs, db: db, log: log, notify: notify}
 }
@@ -258,7 +249,7 @@ func (ix *Indexer) advance(ctx context.Context, expect *sink.Block, from, target
 	ix.log.Info("batch committed", zap.Uint64(fieldChainID, ix.cfg.ChainID), zap.Uint64("from", from),
 		zap.Uint64("to", to), zap.Int("logs", len(raw)), zap.Int64("rows", st.Inserted),
 		zap.Int("keys", st.Touched), zap.Bool("backfill", false), zap.Duration("elapsed", st.Elapsed))
-	ix.notify(Update{ChainID: ix.cfg.ChainID, From: from, To: to, Head: *batch.Cursor, Finalized: finalized,
+	ix.notify(feed.Update{ChainID: ix.cfg.ChainID, From: from, To: to, Head: *batch.Cursor, Finalized: finalized,
 		Logs: batch.Logs, Stats: st})
 	return true, nil
 }

@@ -12,6 +12,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/erc8004-indexer/erc8004-indexer/internal/chain"
+	"github.com/erc8004-indexer/erc8004-indexer/internal/feed"
 	"github.com/erc8004-indexer/erc8004-indexer/internal/indexer"
 	"github.com/erc8004-indexer/erc8004-indexer/internal/sink"
 	"github.com/erc8004-indexer/erc8004-indexer/internal/testdb"
@@ -80,17 +81,19 @@ func (c *fakeChain) Logs(context.Context, chain.LogQuery) ([]types.Log, error) {
 
 func (c *fakeChain) Fetch(context.Context, uint64, uint64) ([]types.Log, error) { return nil, nil }
 
+func (c *fakeChain) Span() uint64 { return 1_000 }
+
 type bundle struct {
 	chain   *fakeChain
 	db      *sink.Postgres
-	updates []indexer.Update
+	updates []feed.Update
 }
 
 func setup(t *testing.T, length uint64, cfg indexer.Config) (*indexer.Indexer, *bundle) {
 	t.Helper()
 	b := &bundle{chain: newFakeChain(length), db: sink.NewPostgres(testdb.New(t), zap.NewNop())}
 	cfg.ChainID = 1
-	ix := indexer.New(cfg, b.chain, b.chain, b.db, zap.NewNop(), func(u indexer.Update) { b.updates = append(b.updates, u) })
+	ix := indexer.New(cfg, b.chain, b.chain, b.db, zap.NewNop(), func(u feed.Update) { b.updates = append(b.updates, u) })
 	return ix, b
 }
 
@@ -138,14 +141,14 @@ func TestIndexer_Reorgs(t *testing.T) {
 			b.chain.fork(1, tc.keep, tc.length)
 			require.NoError(t, catchUp(t, ix))
 			requireCursor(t, b, 1, tc.wantFinalCursorBlock)
-			var reorgs []indexer.Reorg
+			var reorgs []feed.Reorg
 			for _, u := range b.updates {
 				if u.Reorg != nil {
 					reorgs = append(reorgs, *u.Reorg)
 				}
 			}
 			require.Len(t, reorgs, 1)
-			require.Equal(t, indexer.Reorg{Fork: tc.keep, OldHead: 99, Depth: tc.wantDepth}, reorgs[0])
+			require.Equal(t, feed.Reorg{Fork: tc.keep, OldHead: 99, Depth: tc.wantDepth}, reorgs[0])
 
 			// Every stored header above the fork is the new fork's.
 			blocks, err := b.db.Blocks(context.Background(), 1, tc.keep+1, sink.MaxBlock)

@@ -8,6 +8,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/erc8004-indexer/erc8004-indexer/internal/chain"
+	"github.com/erc8004-indexer/erc8004-indexer/internal/feed"
 	"github.com/erc8004-indexer/erc8004-indexer/internal/sink"
 )
 
@@ -44,10 +45,10 @@ func (ix *Indexer) rollback(ctx context.Context, cur *sink.Block, finalized uint
 	if err != nil {
 		return false, err
 	}
-	reorg := &Reorg{Fork: batch.From - 1, OldHead: cur.Number, Depth: depth}
+	reorg := &feed.Reorg{Fork: batch.From - 1, OldHead: cur.Number, Depth: depth}
 	ix.log.Warn("reorg rolled back", zap.Uint64(fieldChainID, ix.cfg.ChainID), zap.Uint64("fork", reorg.Fork),
 		zap.Uint64("old_head", cur.Number), zap.Uint64("depth", depth), zap.Int64("rows", st.Deleted))
-	update := Update{ChainID: ix.cfg.ChainID, From: batch.From, To: cur.Number, Finalized: finalized, Reorg: reorg, Stats: st}
+	update := feed.Update{ChainID: ix.cfg.ChainID, From: batch.From, To: cur.Number, Finalized: finalized, Reorg: reorg, Stats: st}
 	if found {
 		update.Head = fork
 	}

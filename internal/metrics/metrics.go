@@ -18,9 +18,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
-
-	"github.com/erc8004-indexer/erc8004-indexer/internal/erc8004"
-	"github.com/erc8004-indexer/erc8004-indexer/internal/indexer"
 )
 
 // Metrics is the registry of one indexer process and its metric families.
@@ -306,41 +303,50 @@ func (c *Chain) ObserveRPC(method string, d time.Duration, err error) {
 	}
 }
 
-// ObserveUpdate records a committed batch or rollback (pass it the indexer's notify updates).
-func (c *Chain) ObserveUpdate(u indexer.Update) {
+// Commit is what one committed batch or rollback tells the metrics (the daemon fills it from the
+// engine's update, so that metrics depend on no engine package).
+type Commit struct {
+	Elapsed time.Duration // time spent writing it
+	Rows    int64         // rows inserted
+	// Backfill marks a batch below finality; Rollback a reorg's rollback, Depth blocks deep.
+	Backfill, Rollback bool
+	Depth              uint64
+	// Indexed is the new cursor (the last block kept after a rollback); Finalized the finalized
+	// block seen with it, 0 when unknown.
+	Indexed, Finalized uint64
+	// Events are the names of the decoded events; Unknown and Malformed count the logs that did
+	// not decode (unknown topic0, bad payload).
+	Events             []string
+	Unknown, Malformed int
+}
+
+// ObserveCommit records a committed batch or rollback.
+func (c *Chain) ObserveCommit(u Commit) {
 	now := time.Now()
-	c.m.dbSeconds.With(c.labels).Observe(u.Stats.Elapsed.Seconds())
+	c.m.dbSeconds.With(c.labels).Observe(u.Elapsed.Seconds())
 	c.m.lastCommit.With(c.labels).Set(float64(now.UnixNano()) / 1e9)
 	mode := "live"
 	switch {
-	case u.Reorg != nil:
+	case u.Rollback:
 		mode = "rollback"
 		c.m.reorgs.With(c.labels).Inc()
-		c.m.reorgDepth.With(c.labels).Observe(float64(u.Reorg.Depth))
-	case u.To <= u.Finalized:
+		c.m.reorgDepth.With(c.labels).Observe(float64(u.Depth))
+	case u.Backfill:
 		mode = "backfill"
 	}
 	c.m.batches.With(prometheus.Labels{"chain": c.name, "chain_id": c.labels["chain_id"], "mode": mode}).Inc()
-	c.m.rows.With(c.labels).Add(float64(u.Stats.Inserted))
-	for i := range u.Logs {
-		l := &u.Logs[i]
-		if l.Event == nil {
-			kind := "malformed"
-			if errors.Is(l.DecodeErr, erc8004.ErrUnknownEvent) {
-				kind = "unknown_event"
-			}
-			c.m.decodeErrors.With(prometheus.Labels{"chain": c.name, "chain_id": c.labels["chain_id"], "kind": kind}).Inc()
-			continue
+	c.m.rows.With(c.labels).Add(float64(u.Rows))
+	for kind, n := range map[string]int{"unknown_event": u.Unknown, "malformed": u.Malformed} {
+		if n > 0 {
+			c.m.decodeErrors.With(prometheus.Labels{"chain": c.name, "chain_id": c.labels["chain_id"], "kind": kind}).Add(float64(n))
 		}
-		c.m.events.With(prometheus.Labels{"chain": c.name, "chain_id": c.labels["chain_id"], "event": l.Event.Name()}).Inc()
+	}
+	for _, name := range u.Events {
+		c.m.events.With(prometheus.Labels{"chain": c.name, "chain_id": c.labels["chain_id"], "event": name}).Inc()
 	}
 	if u.Finalized > 0 {
 		c.SetFinalized(u.Finalized)
 	}
-	indexed := u.Head.Number
-	if u.Reorg != nil {
-		indexed = u.Reorg.Fork
-	}
-	c.SetIndexed(indexed)
+	c.SetIndexed(u.Indexed)
 	c.update(func(s *State) { s.LastCommit = now })
 }

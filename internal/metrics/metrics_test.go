@@ -13,28 +13,18 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zaptest/observer"
-
-	"github.com/erc8004-indexer/erc8004-indexer/internal/erc8004"
-	"github.com/erc8004-indexer/erc8004-indexer/internal/indexer"
-	"github.com/erc8004-indexer/erc8004-indexer/internal/sink"
 )
 
-func TestChain_ObserveUpdate(t *testing.T) {
+func TestChain_ObserveCommit(t *testing.T) {
 	t.Parallel()
 	m := New()
 	c := m.Chain("base", 8453)
 	require.Same(t, c, m.Chain("base", 8453))
 	c.SetHead(120)
-	c.ObserveUpdate(indexer.Update{ChainID: 8453, From: 1, To: 100, Head: sink.Block{Number: 100}, Finalized: 110,
-		Logs: []sink.Log{
-			{Event: &erc8004.Registered{}},
-			{Event: &erc8004.Registered{}},
-			{Event: &erc8004.Transfer{}},
-			{DecodeErr: erc8004.ErrUnknownEvent},
-			{DecodeErr: fmt.Errorf("%w: NewFeedback: short data", erc8004.ErrMalformed)},
-		},
-		Stats: sink.Stats{Inserted: 9, Elapsed: 20 * time.Millisecond}})
-	c.ObserveUpdate(indexer.Update{ChainID: 8453, From: 96, To: 100, Reorg: &indexer.Reorg{Fork: 95, OldHead: 100, Depth: 5}})
+	c.ObserveCommit(Commit{Backfill: true, Indexed: 100, Finalized: 110,
+		Events: []string{"Registered", "Registered", "Transfer"}, Unknown: 1, Malformed: 1,
+		Rows: 9, Elapsed: 20 * time.Millisecond})
+	c.ObserveCommit(Commit{Rollback: true, Depth: 5, Indexed: 95})
 
 	lbl := func(extra ...string) []string { return append([]string{"base", "8453"}, extra...) }
 	require.Equal(t, 2.0, testutil.ToFloat64(m.events.WithLabelValues(lbl("Registered")...)))

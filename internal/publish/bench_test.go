@@ -19,7 +19,7 @@ import (
 	"go.uber.org/zap"
 	"go.uber.org/zap/zaptest/observer"
 
-	"github.com/erc8004-indexer/erc8004-indexer/internal/indexer"
+	"github.com/erc8004-indexer/erc8004-indexer/internal/feed"
 	"github.com/erc8004-indexer/erc8004-indexer/internal/publish"
 	"github.com/erc8004-indexer/erc8004-indexer/internal/testvalkey"
 )
@@ -45,7 +45,7 @@ func BenchmarkPublishLatency(b *testing.B) {
 	arrived, committed, published := map[common.Hash]time.Time{}, map[common.Hash]time.Time{}, map[common.Hash]time.Time{}
 	core, logs := observer.New(zap.DebugLevel)
 	var committedEvents, receivedEvents atomic.Int64
-	p := startPipeline(b, ctx, rdb.Options(), prefix, 9, zap.New(core).WithOptions(zap.IncreaseLevel(zap.WarnLevel)), zap.New(core), func(u indexer.Update) {
+	p := startPipeline(b, ctx, rdb.Options(), prefix, 9, zap.New(core).WithOptions(zap.IncreaseLevel(zap.WarnLevel)), zap.New(core), func(u feed.Update) {
 		committedEvents.Add(int64(len(u.Logs)))
 		now := time.Now()
 		mu.Lock()

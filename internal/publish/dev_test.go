@@ -18,7 +18,7 @@ import (
 
 	"github.com/erc8004-indexer/erc8004-indexer/internal/daemon"
 	"github.com/erc8004-indexer/erc8004-indexer/internal/devchain"
-	"github.com/erc8004-indexer/erc8004-indexer/internal/indexer"
+	"github.com/erc8004-indexer/erc8004-indexer/internal/feed"
 	"github.com/erc8004-indexer/erc8004-indexer/internal/publish"
 	"github.com/erc8004-indexer/erc8004-indexer/internal/testdb"
 	"github.com/erc8004-indexer/erc8004-indexer/internal/testvalkey"
@@ -73,7 +73,7 @@ func TestPublisher_DevWithForks(t *testing.T) {
 		Seed:       11,
 		Valkey:     rdb.Options(),
 		Publish:    publish.Options{Prefix: prefix, TTL: ttl},
-		Notify: func(u indexer.Update) {
+		Notify: func(u feed.Update) {
 			mu.Lock()
 			defer mu.Unlock()
 			if u.Reorg != nil {

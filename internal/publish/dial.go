@@ -5,13 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
-	"strings"
 
 	"github.com/redis/go-redis/v9"
 	"github.com/redis/go-redis/v9/maintnotifications"
 	"go.uber.org/zap"
 
-	"github.com/erc8004-indexer/erc8004-indexer/internal/config"
+	"github.com/erc8004-indexer/erc8004-indexer/internal/redact"
 )
 
 // ParseURL turns a redis:// or rediss:// (TLS) URL, with an optional user and password and a
@@ -30,7 +29,7 @@ func ParseURL(raw string) (*redis.Options, error) {
 		if errors.As(err, &ue) {
 			err = ue.Err
 		}
-		return nil, errors.New(maskPassword(fmt.Sprintf("parse valkey url %s: %v", config.RedactURL(raw), err), raw))
+		return nil, errors.New(redact.Text(fmt.Sprintf("parse valkey url %s: %v", redact.URL(raw), err), raw))
 	}
 	o.DisableIdentity = true
 	o.MaintNotificationsConfig = &maintnotifications.Config{Mode: maintnotifications.ModeDisabled}
@@ -46,29 +45,6 @@ func Dial(url string) (*redis.Client, error) {
 		return nil, err
 	}
 	return redis.NewClient(o), nil
-}
-
-// maskPassword masks the password of raw (user info or query parameter) wherever msg quotes it.
-func maskPassword(msg, raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return msg
-	}
-	var secrets []string
-	if pw, ok := u.User.Password(); ok && pw != "" {
-		secrets = append(secrets, pw)
-	}
-	for k, vs := range u.Query() {
-		if strings.EqualFold(k, "password") {
-			secrets = append(secrets, vs...)
-		}
-	}
-	for _, s := range secrets {
-		if s != "" {
-			msg = strings.ReplaceAll(msg, s, "xxxxx")
-		}
-	}
-	return msg
 }
 
 // RedisLogger routes go-redis's internal log lines (dial failures during an outage, mostly) to

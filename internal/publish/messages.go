@@ -9,7 +9,7 @@ import (
 	"github.com/ethereum/go-ethereum/common/hexutil"
 
 	"github.com/erc8004-indexer/erc8004-indexer/internal/erc8004"
-	"github.com/erc8004-indexer/erc8004-indexer/internal/indexer"
+	"github.com/erc8004-indexer/erc8004-indexer/internal/feed"
 	"github.com/erc8004-indexer/erc8004-indexer/internal/sink"
 )
 
@@ -97,7 +97,7 @@ func eventMessage(chainID uint64, l *sink.Log) ([]byte, error) {
 }
 
 // reorgMessage builds the message of one rollback.
-func reorgMessage(u *indexer.Update) ([]byte, error) {
+func reorgMessage(u *feed.Update) ([]byte, error) {
 	r := u.Reorg
 	m := ReorgMessage{
 		ChainID: u.ChainID,

@@ -15,7 +15,7 @@ import (
 
 	"github.com/erc8004-indexer/erc8004-indexer/internal/daemon"
 	"github.com/erc8004-indexer/erc8004-indexer/internal/devchain"
-	"github.com/erc8004-indexer/erc8004-indexer/internal/indexer"
+	"github.com/erc8004-indexer/erc8004-indexer/internal/feed"
 	"github.com/erc8004-indexer/erc8004-indexer/internal/publish"
 	"github.com/erc8004-indexer/erc8004-indexer/internal/sink"
 	"github.com/erc8004-indexer/erc8004-indexer/internal/testdb"
@@ -35,7 +35,7 @@ type devPipeline struct {
 // prefix, logging to pubLog); notify, if set, also gets every update. Everything stops at the
 // test's end.
 func startPipeline(t testing.TB, ctx context.Context, valkey *redis.Options, prefix string, seed int64,
-	log, pubLog *zap.Logger, notify func(indexer.Update)) *devPipeline {
+	log, pubLog *zap.Logger, notify func(feed.Update)) *devPipeline {
 	t.Helper()
 	pool := testdb.New(t)
 	c, err := devchain.New(ctx, devchain.Options{Seed: seed, HTTP: true, Log: log.Named("devchain")})
@@ -61,7 +61,7 @@ func startPipeline(t testing.TB, ctx context.Context, valkey *redis.Options, pre
 	}()
 	go func() {
 		defer func() { done <- struct{}{} }()
-		err := daemon.IndexChain(rctx, spec, db, log, func(u indexer.Update) {
+		err := daemon.IndexChain(rctx, spec, db, log, func(u feed.Update) {
 			p.cursor.Store(u.Head.Number)
 			if notify != nil {
 				notify(u)

@@ -22,7 +22,7 @@ import (
 	"github.com/redis/go-redis/v9"
 	"go.uber.org/zap"
 
-	"github.com/erc8004-indexer/erc8004-indexer/internal/indexer"
+	"github.com/erc8004-indexer/erc8004-indexer/internal/feed"
 	"github.com/erc8004-indexer/erc8004-indexer/internal/retry"
 )
 
@@ -104,7 +104,7 @@ type Publisher struct {
 
 // work is a queue of committed updates and the agents they touched.
 type work struct {
-	updates []indexer.Update
+	updates []feed.Update
 	agents  map[string]struct{}
 	msgs    int    // messages the updates will publish
 	upTo    uint64 // notified count when the work was taken
@@ -131,7 +131,7 @@ func (p *Publisher) Keys() Keys { return p.keys }
 
 // Notify queues a committed update and wakes Run. It never blocks on I/O, so it is safe as the
 // indexer's notify function.
-func (p *Publisher) Notify(u indexer.Update) {
+func (p *Publisher) Notify(u feed.Update) {
 	if u.ChainID != p.opts.ChainID {
 		return
 	}
@@ -183,10 +183,10 @@ func (p *Publisher) boundLocked() {
 		q.msgs -= n
 		p.dropped += n
 	}
-	q.updates = slices.DeleteFunc(q.updates, func(u indexer.Update) bool { return len(u.Logs) == 0 && u.Reorg == nil })
+	q.updates = slices.DeleteFunc(q.updates, func(u feed.Update) bool { return len(u.Logs) == 0 && u.Reorg == nil })
 }
 
-func messageCount(u *indexer.Update) int {
+func messageCount(u *feed.Update) int {
 	n := len(u.Logs)
 	if u.Reorg != nil {
 		n++
@@ -329,7 +329,7 @@ func (p *Publisher) warnDropped() {
 	p.dropped = 0
 	p.mu.Unlock()
 	if n > 0 {
-		p.log.Warn("event messages dropped while valkey was unreachable", zap.Uint64(fieldChainID, p.opts.ChainID),
+		p.log.Warn("event messages dropped: the publisher fell behind the indexer or valkey was unreachable", zap.Uint64(fieldChainID, p.opts.ChainID),
 			zap.Int("dropped", n), zap.Int("max_pending", p.opts.MaxPending))
 	}
 }

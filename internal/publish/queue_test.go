@@ -13,7 +13,7 @@ import (
 	"go.uber.org/zap/zaptest/observer"
 
 	"github.com/erc8004-indexer/erc8004-indexer/internal/erc8004"
-	"github.com/erc8004-indexer/erc8004-indexer/internal/indexer"
+	"github.com/erc8004-indexer/erc8004-indexer/internal/feed"
 	"github.com/erc8004-indexer/erc8004-indexer/internal/publish"
 	"github.com/erc8004-indexer/erc8004-indexer/internal/sink"
 	"github.com/erc8004-indexer/erc8004-indexer/internal/testdb"
@@ -42,9 +42,9 @@ func TestPublisher_BoundedQueue(t *testing.T) {
 	}
 	var all []want
 	for b := uint64(1); b <= 30; b++ {
-		u := indexer.Update{ChainID: chainID, From: b, To: b, Head: sink.Block{Number: b, Hash: common.Hash{byte(b)}}}
+		u := feed.Update{ChainID: chainID, From: b, To: b, Head: sink.Block{Number: b, Hash: common.Hash{byte(b)}}}
 		if b%10 == 0 {
-			u.Reorg = &indexer.Reorg{Fork: b - 2, OldHead: b - 1, Depth: 1}
+			u.Reorg = &feed.Reorg{Fork: b - 2, OldHead: b - 1, Depth: 1}
 			all = append(all, want{reorg: true, block: b - 2})
 		}
 		for i := range uint(10) {
@@ -54,7 +54,7 @@ func TestPublisher_BoundedQueue(t *testing.T) {
 			all = append(all, want{block: b, idx: uint64(i)})
 		}
 		pub.Notify(u)
-		pub.Notify(indexer.Update{ChainID: chainID + 1, Logs: u.Logs})
+		pub.Notify(feed.Update{ChainID: chainID + 1, Logs: u.Logs})
 	}
 	// The queue keeps every rollback message and the newest event messages that fit beside them.
 	var kept []want
@@ -101,7 +101,7 @@ func TestPublisher_BoundedQueue(t *testing.T) {
 	}
 	require.Equal(t, kept, got)
 	var dropped int64
-	for _, e := range logs.FilterMessage("event messages dropped while valkey was unreachable").All() {
+	for _, e := range logs.FilterMessage("event messages dropped: the publisher fell behind the indexer or valkey was unreachable").All() {
 		dropped += e.ContextMap()["dropped"].(int64)
 	}
 	require.EqualValues(t, 300-(maxPending-3), dropped)

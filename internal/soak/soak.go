@@ -33,6 +33,7 @@ import (
 	"github.com/erc8004-indexer/erc8004-indexer/internal/daemon"
 	"github.com/erc8004-indexer/erc8004-indexer/internal/dbcompare"
 	"github.com/erc8004-indexer/erc8004-indexer/internal/devchain"
+	"github.com/erc8004-indexer/erc8004-indexer/internal/feed"
 	"github.com/erc8004-indexer/erc8004-indexer/internal/indexer"
 	"github.com/erc8004-indexer/erc8004-indexer/internal/sink"
 	"github.com/erc8004-indexer/erc8004-indexer/internal/verify"
@@ -305,7 +306,7 @@ func (s *soaker) close() {
 	_ = s.chain.Close()
 }
 
-func (s *soaker) notify(u indexer.Update) {
+func (s *soaker) notify(u feed.Update) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.rep.Commits++

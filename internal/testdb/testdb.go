@@ -19,7 +19,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
-	"github.com/erc8004-indexer/erc8004-indexer/internal/config"
+	"github.com/erc8004-indexer/erc8004-indexer/internal/redact"
 	"github.com/erc8004-indexer/erc8004-indexer/migrations"
 )
 
@@ -82,7 +82,7 @@ func NewEmpty(t testing.TB) (*pgxpool.Pool, string, string) {
 	if err := pool.Ping(ctx); err != nil {
 		pool.Close()
 		t.Fatalf("testdb: PostgreSQL is not reachable at %s (start it with `make test` or scripts/services.sh, or set TEST_DATABASE_URL): %v",
-			config.RedactURL(base), err)
+			redact.URL(base), err)
 	}
 	t.Cleanup(func() {
 		defer pool.Close()

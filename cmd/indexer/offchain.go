@@ -42,7 +42,7 @@ func newOffchainWorker(o config.Offchain, pool *pgxpool.Pool, m *metrics.Metrics
 		log.Warn("off-chain SSRF guard off: files may be fetched from private addresses (--offchain-allow-private)")
 	}
 	r := offchain.NewResolver(resolverConfig(o))
-	w := offchain.NewWorker(offchain.WorkerConfig{Refresh: o.Refresh, Parsed: parsed,
+	w := offchain.NewWorker(offchain.WorkerConfig{Refresh: o.Refresh, Parsed: parsed, NoDomains: !o.VerifyDomains,
 		Observe: func(file string, d time.Duration, s offchain.Status) { m.ObserveOffchain(file, string(s), d) },
 		Queue:   m.SetOffchainQueue,
 	}, pool, r, log.Named("offchain"))

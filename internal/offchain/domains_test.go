@@ -173,3 +173,31 @@ func TestWorker_DomainsGuarded(t *testing.T) {
 	require.Len(t, errs, 1)
 	require.Contains(t, errs[0], ErrBlocked.Error())
 }
+
+// TestWorker_NoDomains: with verification off no well-known file is read and an agent's
+// endpoint domains go when its file is next parsed.
+func TestWorker_NoDomains(t *testing.T) {
+	t.Parallel()
+	pool := testdb.New(t)
+	var wellKnown atomic.Int32
+	r := hostResolver(t, func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == WellKnownPath {
+			wellKnown.Add(1)
+		}
+		http.NotFound(w, r)
+	})
+	doc := fmt.Sprintf(`{"type":"%s","name":"n","services":[{"name":"MCP","endpoint":"https://good.test/mcp"}]}`, RegistrationType)
+	putAgent(t, pool, 1, doc)
+	s := store{pool: pool}
+	_, _, err := s.reconcile(context.Background(), nil, true)
+	require.NoError(t, err)
+	// A row left by an earlier run with verification on.
+	_, err = pool.Exec(context.Background(), `INSERT INTO erc8004_agent_endpoint_domains (chain_id, agent_id, domain, status)
+		VALUES (1, 1, 'old.test', 'verified')`)
+	require.NoError(t, err)
+	startWorker(t, pool, r, WorkerConfig{NoDomains: true})
+	waitRegs(t, pool, 1)
+	require.Eventually(t, func() bool { return len(domainRows(t, pool, 1)) == 0 }, 10*time.Second, 20*time.Millisecond)
+	time.Sleep(200 * time.Millisecond) // a few polls
+	require.Zero(t, wellKnown.Load())
+}

@@ -26,6 +26,9 @@ type WorkerConfig struct {
 	// Lease is how long a claimed file stays invisible to other workers: past it, a file whose
 	// worker died is due again.
 	Lease time.Duration
+	// NoDomains turns endpoint-domain verification off: no well-known file is read, and an
+	// agent's endpoint domains go when its file is next parsed.
+	NoDomains bool
 	// FullReconcile is how often the worker compares the whole file tables with the index, as a
 	// safety net: in between it looks only at what each chain committed since its last look,
 	// unless a chain went back (a reorg, a rewind).
@@ -181,6 +184,9 @@ func (w *Worker) loop(ctx context.Context, outs chan<- outcome, slots chan struc
 			free := cap(slots) - len(slots)
 			if free == 0 {
 				break
+			}
+			if file == FileDomain && w.cfg.NoDomains {
+				continue
 			}
 			jobs, err := w.db.claim(ctx, file, free, w.cfg.Lease)
 			if err != nil {
@@ -344,6 +350,8 @@ func (w *Worker) process(ctx context.Context, j job) outcome {
 	}
 	o.reg = ParseRegistration(res.Body)
 	o.status, o.errors, o.warnings = o.reg.Status, o.reg.Errors, o.reg.Warnings
-	o.domains, o.origin = EndpointDomains(o.reg.Services, j.uri)
+	if !w.cfg.NoDomains {
+		o.domains, o.origin = EndpointDomains(o.reg.Services, j.uri)
+	}
 	return o
 }

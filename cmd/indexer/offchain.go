@@ -116,7 +116,7 @@ func (d *devOffchain) settle(ctx context.Context, pool *pgxpool.Pool, timeout ti
 
 // printDevOffchain prints a bounded dev run's off-chain counts per status.
 func printDevOffchain(ctx context.Context, pool *pgxpool.Pool) error {
-	counts, err := queryOffchainCounts(ctx, pool)
+	counts, err := queryOffchainCounts(ctx, pool, true)
 	if err != nil {
 		return err
 	}

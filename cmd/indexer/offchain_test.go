@@ -142,3 +142,30 @@ func TestRun_Offchain(t *testing.T) {
 	require.NoError(t, p.cmd.Process.Signal(syscall.SIGTERM))
 	require.NoError(t, <-p.done)
 }
+
+// TestOffchainCounts: `indexer status` counts the off-chain rows per chain and status, endpoint
+// domains included, and prints them on one line per chain.
+func TestOffchainCounts(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	pool := testdb.New(t)
+	_, err := pool.Exec(ctx, `
+		INSERT INTO erc8004_agent_registrations (chain_id, agent_id, registry, uri, status) VALUES
+		    (1, 1, '0xr', 'a', 'ok'), (1, 2, '0xr', 'b', 'ok'), (1, 3, '0xr', 'c', 'unreachable'), (2, 1, '0xr', 'd', 'pending');
+		INSERT INTO erc8004_feedback_files (chain_id, block_number, log_index, agent_id, client_address, feedback_index,
+		    uri, feedback_hash, status) VALUES (1, 10, 0, 1, '0xc', 1, 'f', '0x00', 'ok');
+		INSERT INTO erc8004_agent_endpoint_domains (chain_id, agent_id, domain, status) VALUES
+		    (1, 1, 'a.example', 'verified'), (1, 2, 'a.example', 'unverified'), (1, 2, 'b.example', 'unverified')`)
+	require.NoError(t, err)
+	counts, err := queryOffchainCounts(ctx, pool, true)
+	require.NoError(t, err)
+	rows := []chainStatus{{Chain: "one", Offchain: *counts[1]}, {Chain: "two", Offchain: *counts[2]}}
+	var out bytes.Buffer
+	printOffchainCounts(&out, rows)
+	require.Equal(t, "one: off-chain registrations ok=2 unreachable=1; feedback files ok=1; endpoint domains unverified=2 verified=1\n"+
+		"two: off-chain registrations pending=1; feedback files none\n", out.String())
+	// A schema from before migration 0012: no domain counts.
+	counts, err = queryOffchainCounts(ctx, pool, false)
+	require.NoError(t, err)
+	require.Nil(t, counts[1].EndpointDomains)
+}

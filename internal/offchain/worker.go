@@ -40,8 +40,8 @@ type WorkerConfig struct {
 	// must not block.
 	Parsed func(chainID int64, agentIDs []string)
 	// Observe, if set, is called after each attempt with the kind of file (FileRegistration,
-	// FileFeedback), its duration (fetch and parse) and outcome, for metrics and benchmarks. It
-	// must not block.
+	// FileFeedback, FileDomain), its duration (fetch and parse) and outcome, for metrics and
+	// benchmarks. It must not block.
 	Observe func(file string, elapsed time.Duration, status Status)
 	// Queue, if set, is called every poll with, per kind of file, how many are due and not
 	// claimed and how long the oldest of them has waited. It must not block.

@@ -14,7 +14,6 @@ import (
 	"github.com/erc8004-indexer/erc8004-indexer/internal/payments"
 	"github.com/erc8004-indexer/erc8004-indexer/internal/sink"
 	"github.com/erc8004-indexer/erc8004-indexer/internal/synthchain"
-	"github.com/erc8004-indexer/erc8004-indexer/internal/verify"
 )
 
 // runPayments is `bench payments`: a synthetic chain with about -transfers token transfers
@@ -71,7 +70,7 @@ func runPayments(ctx context.Context, args []string, out io.Writer) error {
 	defer dropSchema(o, pool, schema)
 	log := benchLogger(o.verbose)
 	spec := daemon.ChainSpec{Name: "synthetic", ChainID: c.Config().ChainID, RPCURLs: []string{srv.URL()},
-		Registries: verify.Registries(synthchain.DefaultRegistries), FinalityDepth: 64, UseFinalizedTag: true,
+		Registries: synthchain.DefaultRegistries, FinalityDepth: 64, UseFinalizedTag: true,
 		PaymentTokens: []config.PaymentToken{{Symbol: "USDC", Address: synthchain.DefaultToken, Decimals: 6, DecimalsKnown: true}},
 		PaymentMode:   m}
 	client, err := spec.Dial(ctx, log)

@@ -22,7 +22,6 @@ import (
 	"github.com/erc8004-indexer/erc8004-indexer/internal/metrics"
 	"github.com/erc8004-indexer/erc8004-indexer/internal/sink"
 	"github.com/erc8004-indexer/erc8004-indexer/internal/synthchain"
-	"github.com/erc8004-indexer/erc8004-indexer/internal/verify"
 	"github.com/erc8004-indexer/erc8004-indexer/migrations"
 )
 
@@ -121,7 +120,7 @@ func backfill(ctx context.Context, o options, ch *child, pool *pgxpool.Pool, log
 	var r backfillResult
 	spec := daemon.ChainSpec{
 		Name: "synthetic", ChainID: 80_004, RPCURLs: []string{ch.url},
-		Registries:    verify.Registries(synthchain.DefaultRegistries),
+		Registries:    synthchain.DefaultRegistries,
 		FinalityDepth: 64, UseFinalizedTag: true,
 	}
 	spec.Metrics = metrics.New().Chain(spec.Name, spec.ChainID)

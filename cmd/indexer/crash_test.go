@@ -91,7 +91,7 @@ func TestRun_SIGKILLDuringBackfill(t *testing.T) {
 
 	// An uninterrupted index of the same chain.
 	spec := daemon.ChainSpec{ChainID: c.ChainID(), RPCURLs: []string{c.HTTPURL()}, FinalityDepth: 64,
-		Registries: daemon.DevRegistries(regs)}
+		Registries: regs}
 	client, err := spec.Dial(ctx, log)
 	require.NoError(t, err)
 	defer client.Close()

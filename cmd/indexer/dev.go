@@ -10,13 +10,13 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/erc8004-indexer/erc8004-indexer/internal/config"
-	"github.com/erc8004-indexer/erc8004-indexer/internal/daemon"
+	"github.com/erc8004-indexer/erc8004-indexer/internal/devmode"
 	"github.com/erc8004-indexer/erc8004-indexer/internal/publish"
 	"github.com/erc8004-indexer/erc8004-indexer/internal/redact"
 )
 
 func init() {
-	var opts daemon.DevOptions
+	var opts devmode.Options
 	register(command{
 		name:    "dev",
 		summary: "run a local chain with the registries, a traffic generator and the indexer",
@@ -90,7 +90,7 @@ Examples:
 			} else {
 				close(workerDone)
 			}
-			sum, err := daemon.Dev(ctx, pool, log, opts)
+			sum, err := devmode.Run(ctx, pool, log, opts)
 			if err == nil && off != nil && opts.Blocks > 0 {
 				err = off.settle(ctx, pool, 30*time.Second)
 			}

@@ -25,11 +25,11 @@ import (
 
 	"github.com/erc8004-indexer/erc8004-indexer/internal/daemon"
 	"github.com/erc8004-indexer/erc8004-indexer/internal/devchain"
+	"github.com/erc8004-indexer/erc8004-indexer/internal/erc8004"
 	"github.com/erc8004-indexer/erc8004-indexer/internal/sink"
 	"github.com/erc8004-indexer/erc8004-indexer/internal/synthchain"
 	"github.com/erc8004-indexer/erc8004-indexer/internal/testdb"
 	"github.com/erc8004-indexer/erc8004-indexer/internal/testvalkey"
-	"github.com/erc8004-indexer/erc8004-indexer/internal/verify"
 )
 
 // runProc is an `indexer run` process whose JSON log lines are collected.
@@ -186,7 +186,7 @@ func TestRun_HighAvailability(t *testing.T) {
 		return active != nil
 	})
 	require.Contains(t, active.Logs(), `"msg":"found start block"`)
-	require.Contains(t, active.Logs(), fmt.Sprintf(`"block":%d`, f.chain.Registries().DeployBlock))
+	require.Contains(t, active.Logs(), fmt.Sprintf(`"block":%d`, f.chain.DeployBlock()))
 	waitFor(t, "the standby to stand by", 10*time.Second, func() bool {
 		return strings.Contains(standby.Logs(), "another indexer holds the chain's lock: standing by")
 	})
@@ -195,7 +195,7 @@ func TestRun_HighAvailability(t *testing.T) {
 	require.Equal(t, http.StatusOK, code, "a standby is ready: %s", body)
 	require.Contains(t, body, `"role": "standby"`)
 
-	waitFor(t, "progress", time.Minute, func() bool { return cursor() > f.chain.Registries().DeployBlock+20 })
+	waitFor(t, "progress", time.Minute, func() bool { return cursor() > f.chain.DeployBlock()+20 })
 	killedAt := cursor()
 	require.NoError(t, active.cmd.Process.Signal(syscall.SIGKILL))
 	killed := time.Now()
@@ -326,7 +326,7 @@ chains:
 	for i, c := range chains {
 		spec := daemon.ChainSpec{Name: "ref", ChainID: c.chain.Config().ChainID, RPCURLs: []string{c.url},
 			FinalityDepth: 64, UseFinalizedTag: true,
-			Registries: verify.Registries{Identity: regs.Identity, Reputation: regs.Reputation}}
+			Registries: erc8004.Registries{Identity: regs.Identity, Reputation: regs.Reputation}}
 		if i == 0 {
 			spec.Registries.Validation = regs.Validation
 		} else {

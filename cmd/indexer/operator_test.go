@@ -47,7 +47,7 @@ func newDevFixture(t *testing.T, ctx context.Context, seed int64, blocks int) *d
 		chain: c,
 		spec: daemon.ChainSpec{Name: "dev", ChainID: c.ChainID(), RPCURLs: []string{c.HTTPURL()}, FinalityDepth: 64,
 			UseFinalizedTag: true,
-			Registries:      daemon.DevRegistries(regs)},
+			Registries:      regs},
 		args: []string{"--chain-id", fmt.Sprint(c.ChainID()), "--identity-registry", regs.Identity.Hex(),
 			"--reputation-registry", regs.Reputation.Hex(), "--validation-registry", regs.Validation.Hex(),
 			"--rpc-url", c.HTTPURL()},

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"strconv"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -93,11 +92,8 @@ func chainIDOf(chain string) (uint64, error) {
 	if chain == "" {
 		return 0, &config.FieldError{Field: "chain", Msg: "missing: give a chain name or id"}
 	}
-	if info, ok := config.LookupChain(chain); ok {
-		return info.ID, nil
-	}
-	id, err := strconv.ParseUint(chain, 10, 64)
-	if err != nil || id == 0 {
+	id, _, _, err := config.ResolveChain(chain)
+	if err != nil {
 		return 0, &config.FieldError{Field: "chain", Value: chain, Msg: "unknown chain; use a chain id or a built-in name (see 'indexer run --help')"}
 	}
 	return id, nil

@@ -44,7 +44,7 @@ func TestReadReplica(t *testing.T) {
 	gen := devchain.NewGenerator(c, devchain.GenOptions{Seed: 31})
 	regs := c.Registries()
 	spec := daemon.ChainSpec{ChainID: c.ChainID(), RPCURLs: []string{c.HTTPURL()}, FinalityDepth: 64,
-		Registries: daemon.DevRegistries(regs)}
+		Registries: regs}
 	client, err := spec.Dial(ctx, log)
 	require.NoError(t, err)
 	defer client.Close()

@@ -133,9 +133,7 @@ func resolveChain(cfg *config.Config) (name string, id uint64, err error) {
 		return "", 0, &config.FieldError{Field: "chain", Value: strings.Join(cfg.Chains, ","), Msg: "give one chain"}
 	}
 	if len(cfg.Chains) == 1 {
-		if info, ok := config.LookupChain(cfg.Chains[0]); ok {
-			name, id = info.Name, info.ID
-		} else if id, err = strconv.ParseUint(cfg.Chains[0], 10, 64); err != nil {
+		if id, _, _, err = config.ResolveChain(cfg.Chains[0]); err != nil {
 			return "", 0, &config.FieldError{Field: "chain", Value: cfg.Chains[0], Msg: "unknown chain"}
 		}
 	}
@@ -146,10 +144,7 @@ func resolveChain(cfg *config.Config) (name string, id uint64, err error) {
 		}
 		id = cfg.ChainID
 	}
-	if name == "" {
-		name = strconv.FormatUint(id, 10)
-	}
-	return name, id, nil
+	return config.ChainName(id), id, nil
 }
 
 // blockAt returns block n's header as stored in erc8004_blocks, else from the RPC endpoints.

@@ -102,7 +102,7 @@ func newShutdownRig(t *testing.T, ctx context.Context, seed int64, blocks int) *
 	r := &shutdownRig{ctx: ctx, log: log, chain: c, gen: gen}
 	r.pool, r.schema, r.dsn = testdb.NewWithSchema(t)
 	r.spec = daemon.ChainSpec{ChainID: c.ChainID(), RPCURLs: []string{c.HTTPURL()}, FinalityDepth: 64,
-		Registries: daemon.DevRegistries(regs)}
+		Registries: regs}
 	return r
 }
 

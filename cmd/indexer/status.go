@@ -151,11 +151,7 @@ func wantedChains(cfg *config.Config) ([]uint64, error) {
 		return ids, nil
 	}
 	for _, c := range cfg.Chains {
-		if info, ok := config.LookupChain(c); ok {
-			ids = append(ids, info.ID)
-			continue
-		}
-		id, err := strconv.ParseUint(c, 10, 64)
+		id, _, _, err := config.ResolveChain(c)
 		if err != nil {
 			return nil, &config.FieldError{Field: "chain", Value: c, Msg: "unknown chain"}
 		}
@@ -215,11 +211,7 @@ func readStatus(ctx context.Context, pool *pgxpool.Pool, schema string, want []u
 	byID := map[uint64]*chainStatus{}
 	var out []chainStatus
 	add := func(id uint64) *chainStatus {
-		name := strconv.FormatUint(id, 10)
-		if info, ok := config.LookupChain(name); ok {
-			name = info.Name
-		}
-		out = append(out, chainStatus{Chain: name, ChainID: id, Locked: "-", Replica: replica,
+		out = append(out, chainStatus{Chain: config.ChainName(id), ChainID: id, Locked: "-", Replica: replica,
 			ReplicaLagSeconds: lag.seconds, ReplicaBehindBytes: lag.bytes})
 		return &out[len(out)-1]
 	}

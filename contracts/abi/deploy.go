@@ -27,8 +27,8 @@ type Deployment struct {
 	ProxyReceipt *types.Receipt
 }
 
-// Registries is a full ERC-8004 deployment: Reputation and Validation point at Identity.
-type Registries struct {
+// Deployments is a full ERC-8004 deployment: Reputation and Validation point at Identity.
+type Deployments struct {
 	Identity   Deployment
 	Reputation Deployment
 	Validation Deployment
@@ -66,17 +66,17 @@ func DeployValidationRegistry(ctx context.Context, auth *bind.TransactOpts, back
 
 // DeployRegistries deploys Identity, then Reputation and Validation bound to it (six
 // transactions, each mined before the next).
-func DeployRegistries(ctx context.Context, auth *bind.TransactOpts, backend bind.ContractBackend, mine MineFunc) (Registries, error) {
-	var r Registries
+func DeployRegistries(ctx context.Context, auth *bind.TransactOpts, backend bind.ContractBackend, mine MineFunc) (Deployments, error) {
+	var r Deployments
 	var err error
 	if r.Identity, err = DeployIdentityRegistry(ctx, auth, backend, mine); err != nil {
-		return Registries{}, err
+		return Deployments{}, err
 	}
 	if r.Reputation, err = DeployReputationRegistry(ctx, auth, backend, mine, r.Identity.Proxy); err != nil {
-		return Registries{}, err
+		return Deployments{}, err
 	}
 	if r.Validation, err = DeployValidationRegistry(ctx, auth, backend, mine, r.Identity.Proxy); err != nil {
-		return Registries{}, err
+		return Deployments{}, err
 	}
 	return r, nil
 }

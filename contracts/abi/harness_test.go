@@ -36,7 +36,7 @@ type chain struct {
 	chainID  *big.Int
 	deployer account
 	accounts []account
-	regs     contracts.Registries
+	regs     contracts.Deployments
 
 	identity   *contracts.IdentityRegistry
 	reputation *contracts.ReputationRegistry

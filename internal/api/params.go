@@ -143,11 +143,8 @@ func parseHash(name, s string) (string, error) {
 
 // parseChain resolves a chain path segment: a built-in name or a decimal chain id.
 func parseChain(s string) (uint64, error) {
-	if info, ok := config.LookupChain(s); ok {
-		return info.ID, nil
-	}
-	id, err := strconv.ParseUint(s, 10, 63)
-	if err != nil || id == 0 {
+	id, _, _, err := config.ResolveChain(s)
+	if err != nil || id >= 1<<63 {
 		return 0, badRequest("unknown chain " + strconv.Quote(s) + ": use a chain id or a built-in name")
 	}
 	return id, nil
@@ -155,10 +152,8 @@ func parseChain(s string) (uint64, error) {
 
 // chainName is the built-in name of a chain id, or "" for a custom chain.
 func chainName(id uint64) string {
-	for _, c := range config.ChainList() {
-		if c.ID == id {
-			return c.Name
-		}
+	if _, info, builtIn, err := config.ResolveChain(strconv.FormatUint(id, 10)); err == nil && builtIn {
+		return info.Name
 	}
 	return ""
 }

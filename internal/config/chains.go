@@ -1,6 +1,8 @@
 package config
 
 import (
+	"errors"
+	"fmt"
 	"sort"
 	"strconv"
 	"strings"
@@ -209,6 +211,32 @@ func LookupChain(nameOrID string) (ChainInfo, bool) {
 		}
 	}
 	return ChainInfo{}, false
+}
+
+// ErrUnknownChain is returned by ResolveChain for a string that is neither a built-in chain
+// nor a chain id.
+var ErrUnknownChain = errors.New("unknown chain: use a chain id or a built-in name (see 'indexer chains')")
+
+// ResolveChain is the one reading of a chain given on the command line, in a file or in a URL:
+// a built-in name or alias (any case) or a decimal chain id. builtIn tells whether id is one of
+// the built-in deployments (info is then its entry); any other id is a custom chain.
+func ResolveChain(s string) (id uint64, info ChainInfo, builtIn bool, err error) {
+	if info, ok := LookupChain(s); ok {
+		return info.ID, info, true, nil
+	}
+	id, err = strconv.ParseUint(strings.TrimSpace(s), 10, 64)
+	if err != nil || id == 0 {
+		return 0, ChainInfo{}, false, fmt.Errorf("%q: %w", s, ErrUnknownChain)
+	}
+	return id, ChainInfo{}, false, nil
+}
+
+// ChainName is the built-in name of chain id, else the id in decimal (logs, metrics, status).
+func ChainName(id uint64) string {
+	if info, ok := LookupChain(strconv.FormatUint(id, 10)); ok {
+		return info.Name
+	}
+	return strconv.FormatUint(id, 10)
 }
 
 // ChainNames returns the names of the built-in chains, sorted.

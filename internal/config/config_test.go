@@ -265,3 +265,24 @@ func TestNewLogger(t *testing.T) {
 	_, err = NewLogger(f, "xml", "info")
 	require.Error(t, err)
 }
+
+func TestResolveChain(t *testing.T) {
+	t.Parallel()
+	id, info, builtIn, err := ResolveChain(" Sepolia ")
+	require.NoError(t, err)
+	require.True(t, builtIn)
+	require.EqualValues(t, 11155111, id)
+	require.Equal(t, "sepolia", info.Name)
+
+	id, _, builtIn, err = ResolveChain("31337")
+	require.NoError(t, err)
+	require.False(t, builtIn, "a custom chain id")
+	require.EqualValues(t, 31337, id)
+
+	for _, bad := range []string{"mars", "", "0", "-1", "0x1"} {
+		_, _, _, err := ResolveChain(bad)
+		require.ErrorIs(t, err, ErrUnknownChain, bad)
+	}
+	require.Equal(t, "base", ChainName(8453))
+	require.Equal(t, "31337", ChainName(31337))
+}

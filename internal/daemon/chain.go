@@ -1,6 +1,6 @@
 // Package daemon wires the indexer's parts together for the commands: one chain's RPC client,
 // log fetcher and converge loop (IndexChain, RunChain under the chain's lock), the start-block
-// search, operator replays, and the embedded development mode (Dev).
+// search and operator replays. The development mode that drives it lives in internal/devmode.
 package daemon
 
 import (
@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/core/types"
 	"go.uber.org/zap"
 
@@ -23,7 +22,6 @@ import (
 	"github.com/erc8004-indexer/erc8004-indexer/internal/payments"
 	"github.com/erc8004-indexer/erc8004-indexer/internal/redact"
 	"github.com/erc8004-indexer/erc8004-indexer/internal/sink"
-	"github.com/erc8004-indexer/erc8004-indexer/internal/verify"
 )
 
 // ChainSpec is everything needed to index one chain.
@@ -32,7 +30,7 @@ type ChainSpec struct {
 	Name            string
 	ChainID         uint64
 	RPCURLs         []string
-	Registries      verify.Registries // a zero address means the chain has no such registry
+	Registries      erc8004.Registries // a zero address means the chain has no such registry
 	StartBlock      uint64
 	Confirmations   uint64
 	FinalityDepth   uint64
@@ -57,22 +55,6 @@ type ChainSpec struct {
 	PaymentTokens []config.PaymentToken
 	PaymentOwners bool
 	PaymentMode   payments.Mode
-}
-
-// addresses returns the registry addresses to filter logs by, and their kinds.
-func (s ChainSpec) addresses() ([]common.Address, map[common.Address]erc8004.Registry) {
-	kinds := map[common.Address]erc8004.Registry{}
-	var addrs []common.Address
-	add := func(a common.Address, r erc8004.Registry) {
-		if a != (common.Address{}) {
-			kinds[a] = r
-			addrs = append(addrs, a)
-		}
-	}
-	add(s.Registries.Identity, erc8004.RegistryIdentity)
-	add(s.Registries.Reputation, erc8004.RegistryReputation)
-	add(s.Registries.Validation, erc8004.RegistryValidation)
-	return addrs, kinds
 }
 
 // Dial connects to the chain's RPC endpoints; the client refuses an endpoint that serves
@@ -109,7 +91,7 @@ func IndexChain(ctx context.Context, spec ChainSpec, db *sink.Postgres, log *zap
 // NewIndexer builds the converge loop of spec's chain on an existing client. With spec.Metrics
 // set, its RPC calls are timed and its commits recorded.
 func NewIndexer(spec ChainSpec, client *chain.Client, db *sink.Postgres, log *zap.Logger, notify func(feed.Update)) *indexer.Indexer {
-	addrs, kinds := spec.addresses()
+	addrs, kinds := spec.Registries.Kinds()
 	fetcher := &chain.RangeFetcher{Client: client, Addresses: addrs}
 	cfg := indexer.Config{
 		ChainID:         spec.ChainID,

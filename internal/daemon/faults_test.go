@@ -189,7 +189,7 @@ func TestIndexer_MisbehavingRPC(t *testing.T) {
 	spec := ChainSpec{
 		ChainID:        c.ChainID(),
 		RPCURLs:        []string{srv.URL},
-		Registries:     DevRegistries(regs),
+		Registries:     regs,
 		FinalityDepth:  64,
 		PollInterval:   50 * time.Millisecond,
 		RequestTimeout: time.Second,
@@ -225,7 +225,7 @@ func TestIndexer_MisbehavingRPC(t *testing.T) {
 		require.NoError(t, gen.Step(ctx))
 		time.Sleep(120 * time.Millisecond)
 	}
-	require.NoError(t, waitCaughtUp(ctx, db, c, 2*time.Minute, done))
+	require.NoError(t, WaitCaughtUp(ctx, db, c, 2*time.Minute, done))
 	stop()
 	require.ErrorIs(t, <-done, context.Canceled)
 	t.Log("faults injected:", proxy.snapshot())

@@ -111,7 +111,7 @@ func TestIndexer_HostileTransactions(t *testing.T) {
 	send(validator, regs.Validation, validation.PackValidationResponse(hash("q"), 100, vRespURI, hash("v"), vTag))
 
 	spec := ChainSpec{ChainID: c.ChainID(), RPCURLs: []string{c.HTTPURL()}, FinalityDepth: 64,
-		Registries: DevRegistries(regs)}
+		Registries: regs}
 	rpc, err := spec.Dial(ctx, log)
 	require.NoError(t, err)
 	defer rpc.Close()

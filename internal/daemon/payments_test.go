@@ -18,7 +18,6 @@ import (
 	"github.com/erc8004-indexer/erc8004-indexer/internal/sink"
 	"github.com/erc8004-indexer/erc8004-indexer/internal/synthchain"
 	"github.com/erc8004-indexer/erc8004-indexer/internal/testdb"
-	"github.com/erc8004-indexer/erc8004-indexer/internal/verify"
 )
 
 // indexPayments indexes c to its head with a payment token and returns the stored payments as
@@ -33,7 +32,7 @@ func indexPayments(t *testing.T, c *synthchain.Chain, mode payments.Mode, backfi
 	db := sink.NewPostgres(pool, zap.NewNop())
 	spec := daemon.ChainSpec{Name: "synthetic", ChainID: c.Config().ChainID, RPCURLs: []string{srv.URL()},
 		FinalityDepth: 10, UseFinalizedTag: true, BackfillSpan: backfillSpan, LiveSpan: 7,
-		Registries:    verify.Registries(synthchain.DefaultRegistries),
+		Registries:    synthchain.DefaultRegistries,
 		PaymentTokens: []config.PaymentToken{{Address: synthchain.DefaultToken, Decimals: 6, DecimalsKnown: true}},
 		PaymentMode:   mode}
 	client, err := spec.Dial(ctx, zap.NewNop())

@@ -120,7 +120,7 @@ func TestIndexer_PostgresFaults(t *testing.T) {
 	spec := ChainSpec{
 		ChainID:       c.ChainID(),
 		RPCURLs:       []string{c.HTTPURL()},
-		Registries:    DevRegistries(regs),
+		Registries:    regs,
 		FinalityDepth: 64,
 		PollInterval:  50 * time.Millisecond,
 		LiveSpan:      4,
@@ -215,7 +215,7 @@ func TestIndexer_PostgresFaults(t *testing.T) {
 	close(stopTraffic)
 	traffic.Wait()
 	locker.Close(ctx)
-	require.NoError(t, waitCaughtUp(ctx, r.db, c, 2*time.Minute, done))
+	require.NoError(t, WaitCaughtUp(ctx, r.db, c, 2*time.Minute, done))
 	stopIndexer()
 	require.ErrorIs(t, <-done, context.Canceled)
 	t.Logf("commits=%d, batch failures logged=%d, head=%d", r.commits.Load(), logs.FilterMessage("batch failed").Len(), c.Head())

@@ -69,7 +69,7 @@ type ReplayStats struct {
 func ReplayRange(ctx context.Context, spec ChainSpec, client *chain.Client, db *sink.Postgres, from, to, finalized uint64,
 	log *zap.Logger, progress func(block uint64)) (ReplayStats, error) {
 	var st ReplayStats
-	addrs, kinds := spec.addresses()
+	addrs, kinds := spec.Registries.Kinds()
 	fetcher := &chain.RangeFetcher{Client: client, Addresses: addrs}
 	backfillSpan, liveSpan := spec.BackfillSpan, spec.LiveSpan
 	if backfillSpan == 0 {

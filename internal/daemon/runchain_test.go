@@ -38,7 +38,7 @@ func TestRunChain_LockLost(t *testing.T) {
 	m := metrics.New()
 	spec := ChainSpec{Name: "dev", ChainID: c.ChainID(), RPCURLs: []string{c.HTTPURL()}, FinalityDepth: 64,
 		UseFinalizedTag: true, FindStart: true, BackfillSpan: 1, PollInterval: 50 * time.Millisecond,
-		Registries: DevRegistries(regs),
+		Registries: regs,
 		Metrics:    m.Chain("dev", c.ChainID())}
 
 	rctx, stop := context.WithCancel(ctx)
@@ -53,7 +53,7 @@ func TestRunChain_LockLost(t *testing.T) {
 		}
 		return cur.Number
 	}
-	require.Eventually(t, func() bool { return cursor() > regs.DeployBlock+5 }, time.Minute, 10*time.Millisecond)
+	require.Eventually(t, func() bool { return cursor() > c.DeployBlock()+5 }, time.Minute, 10*time.Millisecond)
 
 	classID, objID := lock.Split(lock.Key(schema, spec.ChainID))
 	var pid int

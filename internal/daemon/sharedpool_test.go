@@ -14,7 +14,6 @@ import (
 	"github.com/erc8004-indexer/erc8004-indexer/internal/sink"
 	"github.com/erc8004-indexer/erc8004-indexer/internal/synthchain"
 	"github.com/erc8004-indexer/erc8004-indexer/internal/testdb"
-	"github.com/erc8004-indexer/erc8004-indexer/internal/verify"
 )
 
 // TestBackfill_ManyChainsOnePool backfills six chains at once through one pool of four
@@ -40,7 +39,7 @@ func TestBackfill_ManyChainsOnePool(t *testing.T) {
 		t.Cleanup(func() { _ = srv.Close() })
 		heads[id] = c.Head()
 		spec := daemon.ChainSpec{Name: fmt.Sprint(id), ChainID: id, RPCURLs: []string{srv.URL()}, FinalityDepth: 10,
-			UseFinalizedTag: true, BackfillSpan: 40, Registries: verify.Registries(synthchain.DefaultRegistries)}
+			UseFinalizedTag: true, BackfillSpan: 40, Registries: synthchain.DefaultRegistries}
 		client, err := spec.Dial(ctx, zap.NewNop())
 		require.NoError(t, err)
 		t.Cleanup(client.Close)

@@ -7,7 +7,7 @@ import (
 	"github.com/ethereum/go-ethereum/common"
 
 	"github.com/erc8004-indexer/erc8004-indexer/internal/config"
-	"github.com/erc8004-indexer/erc8004-indexer/internal/verify"
+	"github.com/erc8004-indexer/erc8004-indexer/internal/erc8004"
 )
 
 // defaultFinalityDepth is the reorg window of chains whose node has no "finalized" tag.
@@ -71,8 +71,8 @@ func specFromFile(fc config.FileChain, cfg *config.Config) ChainSpec {
 	return spec
 }
 
-func registriesOf(info config.ChainInfo) verify.Registries {
-	return verify.Registries{Identity: address(info.IdentityRegistry),
+func registriesOf(info config.ChainInfo) erc8004.Registries {
+	return erc8004.Registries{Identity: address(info.IdentityRegistry),
 		Reputation: address(info.ReputationRegistry), Validation: address(info.ValidationRegistry)}
 }
 
@@ -88,9 +88,8 @@ func SpecFromConfig(cfg *config.Config) (ChainSpec, error) {
 		return spec, &config.FieldError{Field: "chain", Value: fmt.Sprint(cfg.Chains),
 			Msg: "several chains need per-chain RPC URLs: list them in a --config file"}
 	case len(cfg.Chains) == 1:
-		info, ok := config.LookupChain(cfg.Chains[0])
+		id, info, ok, err := config.ResolveChain(cfg.Chains[0])
 		if !ok {
-			id, err := strconv.ParseUint(cfg.Chains[0], 10, 64)
 			switch {
 			case err != nil:
 				return spec, &config.FieldError{Field: "chain", Value: cfg.Chains[0],
@@ -113,7 +112,7 @@ func SpecFromConfig(cfg *config.Config) (ChainSpec, error) {
 				Msg: fmt.Sprintf("contradicts --chain %s (id %d)", spec.Name, spec.ChainID)}
 		}
 		if spec.ChainID == 0 {
-			if info, ok := config.LookupChain(strconv.FormatUint(cfg.ChainID, 10)); ok {
+			if _, info, ok, _ := config.ResolveChain(strconv.FormatUint(cfg.ChainID, 10)); ok {
 				spec.Name, spec.StartBlock = info.Name, info.StartBlock()
 				spec.FindStart = !info.StartKnown()
 				spec.Registries = registriesOf(info)
@@ -144,7 +143,7 @@ func SpecFromConfig(cfg *config.Config) (ChainSpec, error) {
 	if spec.Name == "" {
 		spec.Name = strconv.FormatUint(spec.ChainID, 10)
 	}
-	if spec.Registries == (verify.Registries{}) {
+	if spec.Registries == (erc8004.Registries{}) {
 		return spec, &config.FieldError{Field: "identity-registry", Value: "",
 			Msg: fmt.Sprintf("chain %d has no built-in deployment: give at least one registry address", spec.ChainID)}
 	}

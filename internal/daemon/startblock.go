@@ -31,7 +31,7 @@ func FindStartBlock(ctx context.Context, spec ChainSpec, client *chain.Client, l
 	if err != nil {
 		return 0, fmt.Errorf("find start block of chain %d: %w", spec.ChainID, err)
 	}
-	addrs, _ := spec.addresses()
+	addrs, _ := spec.Registries.Kinds()
 	logs, logsErr := client.Logs(ctx, chain.LogQuery{From: 0, To: head, Addresses: addrs, Topics: [][]common.Hash{{upgradedTopic}}})
 	if logsErr == nil && len(logs) > 0 {
 		first := logs[0].BlockNumber

@@ -28,6 +28,7 @@ import (
 	"go.uber.org/zap"
 
 	contracts "github.com/erc8004-indexer/erc8004-indexer/contracts/abi"
+	"github.com/erc8004-indexer/erc8004-indexer/internal/erc8004"
 )
 
 // ChainID is the chain id of every dev chain (go-ethereum's dev-chain configuration).
@@ -87,18 +88,6 @@ type ERC1271Wallet struct {
 	Signer Account
 }
 
-// Registries are the proxy addresses of the three ERC-8004 registries.
-type Registries struct {
-	// Identity is the IdentityRegistry proxy.
-	Identity common.Address
-	// Reputation is the ReputationRegistry proxy.
-	Reputation common.Address
-	// Validation is the ValidationRegistry proxy.
-	Validation common.Address
-	// DeployBlock is the first block with a registry log (the Identity proxy creation).
-	DeployBlock uint64
-}
-
 // Chain is an in-process dev chain with the ERC-8004 registries deployed. Blocks are
 // produced only by Commit, Fork and Generator.Step, which serialise on one lock; the read
 // accessors are safe for concurrent use.
@@ -114,8 +103,8 @@ type Chain struct {
 	deployer Account
 	forker   Account
 	wallets  []ERC1271Wallet
-	deploy   contracts.Registries
-	regs     Registries
+	deploy   contracts.Deployments
+	regs     erc8004.Registries
 	// setupBlock is the last block of the deployment; Fork never rewinds below it.
 	setupBlock uint64
 
@@ -235,11 +224,10 @@ func (c *Chain) setup(ctx context.Context) error {
 	if c.deploy, err = contracts.DeployRegistries(ctx, auth, c.client, mine); err != nil {
 		return fmt.Errorf("deploy registries: %w", err)
 	}
-	c.regs = Registries{
-		Identity:    c.deploy.Identity.Proxy,
-		Reputation:  c.deploy.Reputation.Proxy,
-		Validation:  c.deploy.Validation.Proxy,
-		DeployBlock: c.deploy.Identity.ProxyReceipt.BlockNumber.Uint64(),
+	c.regs = erc8004.Registries{
+		Identity:   c.deploy.Identity.Proxy,
+		Reputation: c.deploy.Reputation.Proxy,
+		Validation: c.deploy.Validation.Proxy,
 	}
 	for i := range 2 {
 		signer := c.accounts[i]
@@ -279,11 +267,14 @@ func (c *Chain) WSURL() string { return c.wsURL }
 // Client returns the in-process client of the chain.
 func (c *Chain) Client() simulated.Client { return c.client }
 
-// Registries returns the registry proxy addresses and the deployment block.
-func (c *Chain) Registries() Registries { return c.regs }
+// Registries returns the registry proxy addresses.
+func (c *Chain) Registries() erc8004.Registries { return c.regs }
+
+// DeployBlock is the first block with a registry log (the Identity proxy creation).
+func (c *Chain) DeployBlock() uint64 { return c.deploy.Identity.ProxyReceipt.BlockNumber.Uint64() }
 
 // Deployment returns the full deployment (proxies, implementations, proxy receipts).
-func (c *Chain) Deployment() contracts.Registries { return c.deploy }
+func (c *Chain) Deployment() contracts.Deployments { return c.deploy }
 
 // Accounts returns the pre-funded generator accounts (Options.Accounts of them), in a fixed
 // order derived from the seed. The generator owns their nonces while it runs.

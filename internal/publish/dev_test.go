@@ -16,8 +16,8 @@ import (
 	"go.uber.org/zap"
 	"go.uber.org/zap/zaptest"
 
-	"github.com/erc8004-indexer/erc8004-indexer/internal/daemon"
 	"github.com/erc8004-indexer/erc8004-indexer/internal/devchain"
+	"github.com/erc8004-indexer/erc8004-indexer/internal/devmode"
 	"github.com/erc8004-indexer/erc8004-indexer/internal/feed"
 	"github.com/erc8004-indexer/erc8004-indexer/internal/publish"
 	"github.com/erc8004-indexer/erc8004-indexer/internal/testdb"
@@ -67,7 +67,7 @@ func TestPublisher_DevWithForks(t *testing.T) {
 		reorgs   int
 	)
 	const ttl = 10 * time.Minute
-	sum, err := daemon.Dev(ctx, pool, log, daemon.DevOptions{
+	sum, err := devmode.Run(ctx, pool, log, devmode.Options{
 		Blocks:     150,
 		ReorgEvery: 25,
 		Seed:       11,

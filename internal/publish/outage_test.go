@@ -48,7 +48,7 @@ func startPipeline(t testing.TB, ctx context.Context, valkey *redis.Options, pre
 		Name:          "dev",
 		ChainID:       c.ChainID(),
 		RPCURLs:       []string{c.WSURL()},
-		Registries:    daemon.DevRegistries(regs),
+		Registries:    regs,
 		FinalityDepth: 64,
 		PollInterval:  100 * time.Millisecond,
 	}

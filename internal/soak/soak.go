@@ -288,7 +288,7 @@ func newSoaker(ctx context.Context, pool *pgxpool.Pool, o Options, base Report) 
 			Name:          "soak",
 			ChainID:       c.ChainID(),
 			RPCURLs:       []string{c.WSURL()},
-			Registries:    daemon.DevRegistries(regs),
+			Registries:    regs,
 			FinalityDepth: o.FinalityDepth,
 			PollInterval:  20 * time.Millisecond,
 			MaxBackoff:    200 * time.Millisecond,

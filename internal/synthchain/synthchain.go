@@ -19,6 +19,8 @@ import (
 
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/core/types"
+
+	"github.com/erc8004-indexer/erc8004-indexer/internal/erc8004"
 )
 
 // Config describes the chain. Zero values take the documented defaults.
@@ -56,7 +58,7 @@ type Config struct {
 	// ("batch too large") (default 1000).
 	MaxBatch int
 	// Registries are the emitting contracts (default: the testnet vanity addresses).
-	Registries Registries
+	Registries erc8004.Registries
 	// TokenLogsPerBlock adds that many logs of an ERC-20 token to every block with registry
 	// logs (an even number; see tokens.go), some of them payments to agents' wallets.
 	TokenLogsPerBlock uint64
@@ -67,13 +69,8 @@ type Config struct {
 // DefaultToken is the address of the token traffic's token unless Config.Token is set.
 var DefaultToken = common.HexToAddress("0x0000000000000000000000000000000000005dc0")
 
-// Registries are the addresses of the three registries.
-type Registries struct {
-	Identity, Reputation, Validation common.Address
-}
-
 // DefaultRegistries are the CREATE2 addresses of the registries on the public testnets.
-var DefaultRegistries = Registries{
+var DefaultRegistries = erc8004.Registries{
 	Identity:   common.HexToAddress("0x8004A818BFB912233c491871b3d84c89A494BD9e"),
 	Reputation: common.HexToAddress("0x8004B663056A597Dffe9eCcC1965A193B7388713"),
 	Validation: common.HexToAddress("0x8004Cb1BF31DAf7788923b405b754f57acEB4272"),
@@ -113,7 +110,7 @@ func (c Config) withDefaults() (Config, error) {
 	if c.Token == (common.Address{}) {
 		c.Token = DefaultToken
 	}
-	if c.Registries == (Registries{}) {
+	if c.Registries == (erc8004.Registries{}) {
 		c.Registries = DefaultRegistries
 	}
 	switch {

@@ -14,16 +14,12 @@ import (
 
 	"github.com/erc8004-indexer/erc8004-indexer/contracts/abi"
 	"github.com/erc8004-indexer/erc8004-indexer/internal/chain"
+	"github.com/erc8004-indexer/erc8004-indexer/internal/erc8004"
 )
 
 // Caller runs batched eth_calls (satisfied by *chain.Client).
 type Caller interface {
 	BatchCall(ctx context.Context, calls []chain.Call, block *big.Int) error
-}
-
-// Registries are the contract addresses to check; a zero address skips that registry.
-type Registries struct {
-	Identity, Reputation, Validation common.Address
 }
 
 // Mismatch is one difference between the database and the contract.
@@ -62,7 +58,7 @@ type Verifier struct {
 	pool    *pgxpool.Pool
 	caller  Caller
 	chainID uint64
-	regs    Registries
+	regs    erc8004.Registries
 	// BatchSize is how many calls go in one JSON-RPC batch request.
 	BatchSize int
 
@@ -72,7 +68,7 @@ type Verifier struct {
 }
 
 // New returns a verifier for chainID.
-func New(pool *pgxpool.Pool, caller Caller, chainID uint64, regs Registries) *Verifier {
+func New(pool *pgxpool.Pool, caller Caller, chainID uint64, regs erc8004.Registries) *Verifier {
 	return &Verifier{pool: pool, caller: caller, chainID: chainID, regs: regs, BatchSize: 1000,
 		identity: abi.NewIdentityRegistry(), reputation: abi.NewReputationRegistry(), validation: abi.NewValidationRegistry()}
 }

@@ -30,7 +30,7 @@ func TestVerifier_FindsEveryKindOfCorruption(t *testing.T) {
 	}
 	regs := c.Registries()
 	spec := daemon.ChainSpec{ChainID: c.ChainID(), RPCURLs: []string{c.HTTPURL()}, FinalityDepth: 64,
-		Registries: daemon.DevRegistries(regs)}
+		Registries: regs}
 	client, err := spec.Dial(ctx, zap.NewNop())
 	require.NoError(t, err)
 	defer client.Close()

@@ -1,4 +1,4 @@
-package hardening
+package repo
 
 import (
 	"fmt"
@@ -16,8 +16,8 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// repoRoot is the module root, two levels above this package.
-const repoRoot = "../.."
+// repoRoot is the module root, where this test lives.
+const repoRoot = "."
 
 // sqlMethods are the pgx calls that take SQL text, with the position of the SQL argument.
 var sqlMethods = map[string]int{"Exec": 1, "Query": 1, "QueryRow": 1, "Queue": 0, "Prepare": 2}

@@ -1,4 +1,4 @@
-package daemon
+package devmode
 
 import (
 	"context"
@@ -9,6 +9,7 @@ import (
 	"go.uber.org/zap"
 	"go.uber.org/zap/zaptest"
 
+	"github.com/erc8004-indexer/erc8004-indexer/internal/daemon"
 	"github.com/erc8004-indexer/erc8004-indexer/internal/feed"
 	"github.com/erc8004-indexer/erc8004-indexer/internal/sink"
 	"github.com/erc8004-indexer/erc8004-indexer/internal/testdb"
@@ -27,7 +28,7 @@ func TestDev_ForksThenFreshIndex(t *testing.T) {
 	log := zaptest.NewLogger(t, zaptest.Level(zap.WarnLevel))
 
 	var rollbacks []feed.Reorg
-	opts := DevOptions{
+	opts := Options{
 		Blocks:     500,
 		ReorgEvery: 25,
 		Seed:       7,
@@ -36,13 +37,13 @@ func TestDev_ForksThenFreshIndex(t *testing.T) {
 				rollbacks = append(rollbacks, *u.Reorg)
 			}
 		},
-		Finally: func(ctx context.Context, spec ChainSpec) error {
+		Finally: func(ctx context.Context, spec daemon.ChainSpec) error {
 			// A second indexer, from scratch, on the final chain.
 			client, err := spec.Dial(ctx, log)
 			require.NoError(t, err)
 			defer client.Close()
 			db := sink.NewPostgres(fresh, log)
-			ix := NewIndexer(spec, client, db, log, nil)
+			ix := daemon.NewIndexer(spec, client, db, log, nil)
 			for {
 				progressed, err := ix.Step(ctx)
 				require.NoError(t, err)
@@ -52,7 +53,7 @@ func TestDev_ForksThenFreshIndex(t *testing.T) {
 			}
 		},
 	}
-	sum, err := Dev(ctx, pool, log, opts)
+	sum, err := Run(ctx, pool, log, opts)
 	require.NoError(t, err)
 	t.Log(sum.String(), "forks:", sum.Forks, "txs:", sum.Txs, "checks:", sum.Report.Checks)
 	require.Equal(t, 20, sum.Forks)

@@ -1,4 +1,8 @@
-package daemon
+// Package devmode is the embedded development mode (indexer dev): an in-process chain with the
+// registries deployed (internal/devchain), a traffic generator with forks, the indexer wired as
+// run wires it, and an optional publisher, verified against the contracts at the end of a
+// bounded run. It lives beside devchain, outside the daemon's production wiring.
+package devmode
 
 import (
 	"context"
@@ -12,6 +16,7 @@ import (
 	"github.com/redis/go-redis/v9"
 	"go.uber.org/zap"
 
+	"github.com/erc8004-indexer/erc8004-indexer/internal/daemon"
 	"github.com/erc8004-indexer/erc8004-indexer/internal/devchain"
 	"github.com/erc8004-indexer/erc8004-indexer/internal/feed"
 	"github.com/erc8004-indexer/erc8004-indexer/internal/publish"
@@ -20,8 +25,8 @@ import (
 	"github.com/erc8004-indexer/erc8004-indexer/internal/verify"
 )
 
-// DevOptions configures the embedded development mode.
-type DevOptions struct {
+// Options configures the embedded development mode.
+type Options struct {
 	// Blocks stops the traffic after this many generator blocks; 0 runs until ctx ends.
 	Blocks uint64
 	// ReorgEvery forks the chain every this many blocks (0: never), to a random depth in
@@ -41,7 +46,7 @@ type DevOptions struct {
 	Notify func(feed.Update)
 	// Finally, if set, runs after the verification while the chain still serves JSON-RPC
 	// (tests index the final chain again through it).
-	Finally func(ctx context.Context, spec ChainSpec) error
+	Finally func(ctx context.Context, spec daemon.ChainSpec) error
 	// Valkey, if set, is the server the indexed state is published to, as `indexer run
 	// --valkey-url` does (see publish.ParseURL); Publish configures the publisher (Dev sets its
 	// ChainID). A bounded run waits until Valkey caught up with PostgreSQL before verifying.
@@ -49,8 +54,8 @@ type DevOptions struct {
 	Publish publish.Options
 }
 
-// DevSummary is what a bounded dev run did.
-type DevSummary struct {
+// Summary is what a bounded dev run did.
+type Summary struct {
 	Blocks uint64 // chain head at the end
 	Events int64  // rows in erc8004_events
 	Forks  int    // forks made by the generator
@@ -60,7 +65,7 @@ type DevSummary struct {
 }
 
 // String renders the summary's last line, as `indexer dev` prints it.
-func (s DevSummary) String() string {
+func (s Summary) String() string {
 	mismatches := 0
 	if s.Report != nil {
 		mismatches = len(s.Report.Mismatches)
@@ -68,10 +73,10 @@ func (s DevSummary) String() string {
 	return fmt.Sprintf("dev: blocks=%d events=%d reorgs=%d mismatches=%d", s.Blocks, s.Events, s.Reorgs, mismatches)
 }
 
-// Dev runs an in-process chain with the registries, a traffic generator and the indexer, all
+// Run runs an in-process chain with the registries, a traffic generator and the indexer, all
 // writing to pool. With opts.Blocks set it stops the traffic after that many blocks, waits for the
 // indexer to reach the head, verifies the projection against the contracts and returns.
-func Dev(ctx context.Context, pool *pgxpool.Pool, log *zap.Logger, opts DevOptions) (DevSummary, error) {
+func Run(ctx context.Context, pool *pgxpool.Pool, log *zap.Logger, opts Options) (Summary, error) {
 	if opts.MaxReorgDepth == 0 {
 		opts.MaxReorgDepth = 20
 	}
@@ -83,18 +88,18 @@ func Dev(ctx context.Context, pool *pgxpool.Pool, log *zap.Logger, opts DevOptio
 	}
 	c, err := devchain.New(ctx, devchain.Options{Seed: opts.Seed, HTTP: true, Log: log.Named("devchain")})
 	if err != nil {
-		return DevSummary{}, fmt.Errorf("start dev chain: %w", err)
+		return Summary{}, fmt.Errorf("start dev chain: %w", err)
 	}
 	defer c.Close()
 	if opts.Ready != nil {
 		opts.Ready(c.HTTPURL(), c.WSURL())
 	}
 	regs := c.Registries()
-	spec := ChainSpec{
+	spec := daemon.ChainSpec{
 		Name:          "dev",
 		ChainID:       c.ChainID(),
 		RPCURLs:       []string{c.WSURL()},
-		Registries:    DevRegistries(regs),
+		Registries:    regs,
 		FinalityDepth: max(64, 2*opts.MaxReorgDepth),
 		PollInterval:  100 * time.Millisecond,
 	}
@@ -116,13 +121,13 @@ func Dev(ctx context.Context, pool *pgxpool.Pool, log *zap.Logger, opts DevOptio
 	ictx, stopIndexer := context.WithCancel(ctx)
 	defer stopIndexer()
 	indexErr := make(chan error, 1)
-	go func() { indexErr <- IndexChain(ictx, spec, db, log, notify) }()
+	go func() { indexErr <- daemon.IndexChain(ictx, spec, db, log, notify) }()
 
 	sum, err := drive(ctx, c, opts, indexErr, log)
 	if err != nil || opts.Blocks == 0 {
 		return sum, err
 	}
-	if err := waitCaughtUp(ctx, db, c, opts.CatchUpTimeout, indexErr); err != nil {
+	if err := daemon.WaitCaughtUp(ctx, db, c, opts.CatchUpTimeout, indexErr); err != nil {
 		return sum, err
 	}
 	stopIndexer()
@@ -162,7 +167,7 @@ func Dev(ctx context.Context, pool *pgxpool.Pool, log *zap.Logger, opts DevOptio
 
 // startPublisher starts the Valkey publisher when opts.Valkey is set. stop ends it and waits
 // for its last publication; pub is nil without Valkey.
-func startPublisher(ctx context.Context, pool *pgxpool.Pool, log *zap.Logger, opts DevOptions, chainID uint64) (pub *publish.Publisher, stop func()) {
+func startPublisher(ctx context.Context, pool *pgxpool.Pool, log *zap.Logger, opts Options, chainID uint64) (pub *publish.Publisher, stop func()) {
 	if opts.Valkey == nil {
 		return nil, func() {}
 	}
@@ -181,17 +186,11 @@ func startPublisher(ctx context.Context, pool *pgxpool.Pool, log *zap.Logger, op
 	}
 }
 
-// DevRegistries returns the dev chain's registry addresses in the form the indexer and the
-// verifier take.
-func DevRegistries(r devchain.Registries) verify.Registries {
-	return verify.Registries{Identity: r.Identity, Reputation: r.Reputation, Validation: r.Validation}
-}
-
 // drive runs the traffic generator (and the forks) until opts.Blocks blocks or ctx ends.
-func drive(ctx context.Context, c *devchain.Chain, opts DevOptions, indexErr chan error, log *zap.Logger) (DevSummary, error) {
+func drive(ctx context.Context, c *devchain.Chain, opts Options, indexErr chan error, log *zap.Logger) (Summary, error) {
 	gen := devchain.NewGenerator(c, devchain.GenOptions{Seed: opts.Seed, TxPerBlock: opts.TxPerBlock})
 	rng := rand.New(rand.NewPCG(uint64(opts.Seed), 0x8004))
-	var sum DevSummary
+	var sum Summary
 	for i := uint64(1); opts.Blocks == 0 || i <= opts.Blocks; i++ {
 		select {
 		case err := <-indexErr:
@@ -223,26 +222,4 @@ func drive(ctx context.Context, c *devchain.Chain, opts DevOptions, indexErr cha
 	}
 	sum.Txs = gen.Stats().Sent
 	return sum, nil
-}
-
-// waitCaughtUp waits until the indexer's cursor is the chain's head block.
-func waitCaughtUp(ctx context.Context, db *sink.Postgres, c *devchain.Chain, timeout time.Duration, indexErr chan error) error {
-	deadline := time.Now().Add(timeout)
-	for {
-		head := c.Head()
-		cur, err := db.Cursor(ctx, c.ChainID())
-		if err == nil && cur.Number == head && cur.Hash == c.HeadHash() {
-			return nil
-		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("indexer did not reach head %d within %s (cursor %d)", head, timeout, cur.Number)
-		}
-		select {
-		case err := <-indexErr:
-			return fmt.Errorf("indexer stopped: %w", err)
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(50 * time.Millisecond):
-		}
-	}
 }

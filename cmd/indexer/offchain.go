@@ -44,7 +44,7 @@ func newOffchainWorker(o config.Offchain, pool *pgxpool.Pool, m *metrics.Metrics
 	r := offchain.NewResolver(resolverConfig(o))
 	w := offchain.NewWorker(offchain.WorkerConfig{Refresh: o.Refresh, Parsed: parsed, NoDomains: !o.VerifyDomains,
 		Observe: func(file string, d time.Duration, s offchain.Status) { m.ObserveOffchain(file, string(s), d) },
-		Queue:   m.SetOffchainQueue,
+		Backlog: m.SetOffchainQueue,
 	}, pool, r, log.Named("offchain"))
 	return w, r
 }

@@ -56,11 +56,13 @@ func queryOffchainCounts(ctx context.Context, db interface {
 			UNION ALL
 			SELECT 'd', chain_id, status, count(*) FROM erc8004_agent_endpoint_domains GROUP BY chain_id, status`
 	)
-	q := qFiles
+	var rows pgx.Rows
+	var err error
 	if domains {
-		q = qDomains
+		rows, err = db.Query(ctx, qDomains)
+	} else {
+		rows, err = db.Query(ctx, qFiles)
 	}
-	rows, err := db.Query(ctx, q)
 	if err != nil {
 		return nil, fmt.Errorf("count off-chain files: %w", err)
 	}

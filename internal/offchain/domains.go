@@ -29,7 +29,7 @@ const (
 	DomainUnverified Status = "unverified"
 )
 
-// FileDomain is the kind of file of an endpoint-domain check, for WorkerConfig.Observe and Queue.
+// FileDomain is the kind of file of an endpoint-domain check, for WorkerConfig.Observe and Backlog.
 const FileDomain = "domain"
 
 // WellKnownPath is where an endpoint domain publishes the registrations it serves (SPEC: optional

@@ -46,16 +46,18 @@ func (s store) queue(ctx context.Context, file string) (int64, time.Duration, er
 		qDomains = `SELECT count(*), COALESCE(EXTRACT(epoch FROM now() - min(next_fetch_at)), 0)::float8
 			FROM erc8004_agent_endpoint_domains WHERE next_fetch_at <= now()`
 	)
-	q := qRegs
-	switch file {
-	case FileFeedback:
-		q = qFiles
-	case FileDomain:
-		q = qDomains
-	}
 	var due int64
 	var lag float64
-	if err := s.pool.QueryRow(ctx, q).Scan(&due, &lag); err != nil {
+	var row pgx.Row
+	switch file {
+	case FileFeedback:
+		row = s.pool.QueryRow(ctx, qFiles)
+	case FileDomain:
+		row = s.pool.QueryRow(ctx, qDomains)
+	default:
+		row = s.pool.QueryRow(ctx, qRegs)
+	}
+	if err := row.Scan(&due, &lag); err != nil {
 		return 0, 0, fmt.Errorf("count due %s files: %w", file, err)
 	}
 	return due, time.Duration(lag * float64(time.Second)), nil

@@ -113,7 +113,7 @@ func TestWorker_Observe(t *testing.T) {
 			defer mu.Unlock()
 			seen[file+" "+string(s)]++
 		},
-		Queue: func(file string, due int64, lag time.Duration) {
+		Backlog: func(file string, due int64, lag time.Duration) {
 			mu.Lock()
 			defer mu.Unlock()
 			queues[file] = due

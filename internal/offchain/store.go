@@ -189,64 +189,75 @@ func reconcileAll(ctx context.Context, tx pgx.Tx) (reconcileCounts, error) {
 	return c, err
 }
 
-// reconcileStatements are reconcileAbove's statements over one set of agents and feedback: the
-// filters are SQL conditions on erc8004_agents a and erc8004_reputation p.
-type reconcileStatements struct{ changed, add, filesAdd string }
+// The filters of reconcileAbove's statements, on erc8004_agents a and erc8004_reputation p: every
+// row, or the rows above a chain's mark (through the indexes on erc8004_agents (chain_id,
+// updated_block) and erc8004_reputation's key).
+const (
+	everyRow      = `TRUE`
+	agentsAbove   = `a.chain_id = $1 AND a.updated_block > $2`
+	feedbackAbove = `p.chain_id = $1 AND p.block_number > $2`
+)
 
-func newReconcileStatements(agents, feedback string) reconcileStatements {
-	return reconcileStatements{
-		// A changed URI: everything parsed from the old one is cleared (its endpoint domains
-		// too), and the row is due now.
-		changed: `
-			WITH changed AS (
-			    UPDATE erc8004_agent_registrations r
-			    SET uri = a.agent_uri, uri_kind = NULL, status = 'pending',
-			        name = NULL, description = NULL, image = NULL, services = NULL, x402_support = NULL,
-			        active = NULL, supported_trust = NULL, document = NULL, content_hash = NULL,
-			        errors = '{}', warnings = '{}', source_url = NULL, etag = NULL, last_modified = NULL,
-			        uri_set_at = now(), fetched_at = NULL, attempts = 0, failures = 0, next_fetch_at = now()
-			    FROM erc8004_agents a
-			    WHERE ` + agents + `
-			      AND a.chain_id = r.chain_id AND a.agent_id = r.agent_id AND a.registry = r.registry
-			      AND a.agent_uri <> r.uri
-			    RETURNING r.chain_id, r.agent_id
-			), domains AS (
-			    DELETE FROM erc8004_agent_endpoint_domains d USING changed c
-			    WHERE d.chain_id = c.chain_id AND d.agent_id = c.agent_id
-			)
-			SELECT count(*) FROM changed`,
-		// New agents. DISTINCT ON: should one chain ever carry two identity registries with the
-		// same agent id, the most recently updated agent is the one described.
-		add: `
-			INSERT INTO erc8004_agent_registrations (chain_id, agent_id, registry, uri, uri_kind, next_fetch_at)
-			SELECT DISTINCT ON (a.chain_id, a.agent_id) a.chain_id, a.agent_id, a.registry, a.agent_uri, NULL, now()
-			FROM erc8004_agents a
-			WHERE ` + agents + `
-			  AND NOT EXISTS (SELECT 1 FROM erc8004_agent_registrations r
-			                  WHERE r.chain_id = a.chain_id AND r.agent_id = a.agent_id)
-			ORDER BY a.chain_id, a.agent_id, a.updated_block DESC
-			ON CONFLICT (chain_id, agent_id) DO NOTHING`,
-		filesAdd: `
-			INSERT INTO erc8004_feedback_files (chain_id, block_number, log_index, agent_id, client_address,
-			    feedback_index, uri, uri_kind, feedback_hash, next_fetch_at)
-			SELECT p.chain_id, p.block_number, p.log_index, p.agent_id, p.client_address, p.feedback_index,
-			       p.feedback_uri, NULL, p.feedback_hash, now()
-			FROM erc8004_reputation p
-			WHERE ` + feedback + `
-			  AND p.feedback_uri <> ''
-			  AND NOT EXISTS (SELECT 1 FROM erc8004_feedback_files f
-			                  WHERE f.chain_id = p.chain_id AND f.block_number = p.block_number
-			                    AND f.log_index = p.log_index)
-			ON CONFLICT DO NOTHING`,
-	}
-}
+// A changed URI: everything parsed from the old one is cleared (its endpoint domains too), and
+// the row is due now.
+const (
+	qChangedHead = `
+		WITH changed AS (
+		    UPDATE erc8004_agent_registrations r
+		    SET uri = a.agent_uri, uri_kind = NULL, status = 'pending',
+		        name = NULL, description = NULL, image = NULL, services = NULL, x402_support = NULL,
+		        active = NULL, supported_trust = NULL, document = NULL, content_hash = NULL,
+		        errors = '{}', warnings = '{}', source_url = NULL, etag = NULL, last_modified = NULL,
+		        uri_set_at = now(), fetched_at = NULL, attempts = 0, failures = 0, next_fetch_at = now()
+		    FROM erc8004_agents a
+		    WHERE `
+	qChangedTail = `
+		      AND a.chain_id = r.chain_id AND a.agent_id = r.agent_id AND a.registry = r.registry
+		      AND a.agent_uri <> r.uri
+		    RETURNING r.chain_id, r.agent_id
+		), domains AS (
+		    DELETE FROM erc8004_agent_endpoint_domains d USING changed c
+		    WHERE d.chain_id = c.chain_id AND d.agent_id = c.agent_id
+		)
+		SELECT count(*) FROM changed`
+	qChangedEvery = qChangedHead + everyRow + qChangedTail
+	qChangedAbove = qChangedHead + agentsAbove + qChangedTail
+)
 
-// The statements over every agent and feedback, and over those above a chain's mark (through
-// the indexes on erc8004_agents (chain_id, updated_block) and erc8004_reputation's key).
-var (
-	reconcileEvery = newReconcileStatements(`TRUE`, `TRUE`)
-	reconcileMark  = newReconcileStatements(`a.chain_id = $1 AND a.updated_block > $2`,
-		`p.chain_id = $1 AND p.block_number > $2`)
+// New agents. DISTINCT ON: should one chain ever carry two identity registries with the same
+// agent id, the most recently updated agent is the one described.
+const (
+	qAddHead = `
+		INSERT INTO erc8004_agent_registrations (chain_id, agent_id, registry, uri, uri_kind, next_fetch_at)
+		SELECT DISTINCT ON (a.chain_id, a.agent_id) a.chain_id, a.agent_id, a.registry, a.agent_uri, NULL, now()
+		FROM erc8004_agents a
+		WHERE `
+	qAddTail = `
+		  AND NOT EXISTS (SELECT 1 FROM erc8004_agent_registrations r
+		                  WHERE r.chain_id = a.chain_id AND r.agent_id = a.agent_id)
+		ORDER BY a.chain_id, a.agent_id, a.updated_block DESC
+		ON CONFLICT (chain_id, agent_id) DO NOTHING`
+	qAddEvery = qAddHead + everyRow + qAddTail
+	qAddAbove = qAddHead + agentsAbove + qAddTail
+)
+
+// New feedback with a URI.
+const (
+	qFilesAddHead = `
+		INSERT INTO erc8004_feedback_files (chain_id, block_number, log_index, agent_id, client_address,
+		    feedback_index, uri, uri_kind, feedback_hash, next_fetch_at)
+		SELECT p.chain_id, p.block_number, p.log_index, p.agent_id, p.client_address, p.feedback_index,
+		       p.feedback_uri, NULL, p.feedback_hash, now()
+		FROM erc8004_reputation p
+		WHERE `
+	qFilesAddTail = `
+		  AND p.feedback_uri <> ''
+		  AND NOT EXISTS (SELECT 1 FROM erc8004_feedback_files f
+		                  WHERE f.chain_id = p.chain_id AND f.block_number = p.block_number
+		                    AND f.log_index = p.log_index)
+		ON CONFLICT DO NOTHING`
+	qFilesAddEvery = qFilesAddHead + everyRow + qFilesAddTail
+	qFilesAddAbove = qFilesAddHead + feedbackAbove + qFilesAddTail
 )
 
 // reconcileAbove re-queues the registrations whose agent's URI changed and adds the rows of new
@@ -255,19 +266,31 @@ var (
 // does, and a rollback makes the next reconcile a full one.
 func reconcileAbove(ctx context.Context, tx pgx.Tx, chainID, block int64) (reconcileCounts, error) {
 	var c reconcileCounts
-	stmts, args := reconcileMark, []any{chainID, block}
-	if chainID < 0 {
-		stmts, args = reconcileEvery, nil
+	every := chainID < 0
+	var err error
+	if every {
+		err = tx.QueryRow(ctx, qChangedEvery).Scan(&c.RegsChanged)
+	} else {
+		err = tx.QueryRow(ctx, qChangedAbove, chainID, block).Scan(&c.RegsChanged)
 	}
-	if err := tx.QueryRow(ctx, stmts.changed, args...).Scan(&c.RegsChanged); err != nil {
+	if err != nil {
 		return c, fmt.Errorf("requeue changed registrations: %w", err)
 	}
-	tag, err := tx.Exec(ctx, stmts.add, args...)
+	var tag pgconn.CommandTag
+	if every {
+		tag, err = tx.Exec(ctx, qAddEvery)
+	} else {
+		tag, err = tx.Exec(ctx, qAddAbove, chainID, block)
+	}
 	if err != nil {
 		return c, fmt.Errorf("add registrations: %w", err)
 	}
 	c.RegsAdded = tag.RowsAffected()
-	tag, err = tx.Exec(ctx, stmts.filesAdd, args...)
+	if every {
+		tag, err = tx.Exec(ctx, qFilesAddEvery)
+	} else {
+		tag, err = tx.Exec(ctx, qFilesAddAbove, chainID, block)
+	}
 	if err != nil {
 		return c, fmt.Errorf("add feedback files: %w", err)
 	}

@@ -43,12 +43,12 @@ type WorkerConfig struct {
 	// FileFeedback, FileDomain), its duration (fetch and parse) and outcome, for metrics and
 	// benchmarks. It must not block.
 	Observe func(file string, elapsed time.Duration, status Status)
-	// Queue, if set, is called every poll with, per kind of file, how many are due and not
+	// Backlog, if set, is called every poll with, per kind of file, how many are due and not
 	// claimed and how long the oldest of them has waited. It must not block.
-	Queue func(file string, due int64, lag time.Duration)
+	Backlog func(file string, due int64, lag time.Duration)
 }
 
-// The kinds of file, as passed to WorkerConfig.Observe and Queue.
+// The kinds of file, as passed to WorkerConfig.Observe and Backlog.
 const (
 	FileRegistration = "registration"
 	FileFeedback     = "feedback"
@@ -220,10 +220,10 @@ func (w *Worker) loop(ctx context.Context, outs chan<- outcome, slots chan struc
 	}
 }
 
-// observeQueue reports the queue's depth and lag to cfg.Queue. A failed read is skipped: the
+// observeQueue reports the queue's depth and lag to cfg.Backlog. A failed read is skipped: the
 // next poll tries again.
 func (w *Worker) observeQueue(ctx context.Context) {
-	if w.cfg.Queue == nil {
+	if w.cfg.Backlog == nil {
 		return
 	}
 	for _, file := range files {
@@ -234,7 +234,7 @@ func (w *Worker) observeQueue(ctx context.Context) {
 			}
 			return
 		}
-		w.cfg.Queue(file, due, lag)
+		w.cfg.Backlog(file, due, lag)
 	}
 }
 

@@ -227,13 +227,17 @@ func (s store) claimDomains(ctx context.Context, limit int, lease float64) ([]jo
 		WHERE d.chain_id = due.chain_id AND d.agent_id = due.agent_id AND d.domain = due.domain
 		  AND r.chain_id = d.chain_id AND r.agent_id = d.agent_id
 		RETURNING d.chain_id, d.agent_id::text, d.domain, d.failures, r.registry`
-	rows, err := s.pool.Query(ctx, q, limit, lease)
-	if err != nil {
-		return nil, fmt.Errorf("claim due endpoint domains: %w", err)
-	}
-	jobs, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (job, error) {
-		var j job
-		return j, row.Scan(&j.chainID, &j.agentID, &j.domain, &j.failures, &j.registry)
+	var jobs []job
+	err := s.async(ctx, func(tx pgx.Tx) error {
+		rows, err := tx.Query(ctx, q, limit, lease)
+		if err != nil {
+			return err
+		}
+		jobs, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (job, error) {
+			var j job
+			return j, row.Scan(&j.chainID, &j.agentID, &j.domain, &j.failures, &j.registry)
+		})
+		return err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("claim due endpoint domains: %w", err)

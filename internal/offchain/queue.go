@@ -97,24 +97,28 @@ func (s store) claim(ctx context.Context, file string, limit int, lease time.Dur
 		FROM due
 		WHERE f.chain_id = due.chain_id AND f.block_number = due.block_number AND f.log_index = due.log_index
 		RETURNING f.chain_id, f.agent_id::text, f.block_number, f.log_index, f.uri, f.feedback_hash, f.failures`
-	var (
-		rows pgx.Rows
-		err  error
-	)
-	if feedback {
-		rows, err = s.pool.Query(ctx, qFiles, limit, lease.Seconds())
-	} else {
-		rows, err = s.pool.Query(ctx, qRegs, limit, lease.Seconds())
-	}
-	if err != nil {
-		return nil, fmt.Errorf("claim due files: %w", err)
-	}
-	jobs, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (job, error) {
-		j := job{feedback: feedback}
+	var jobs []job
+	err := s.async(ctx, func(tx pgx.Tx) error {
+		var (
+			rows pgx.Rows
+			err  error
+		)
 		if feedback {
-			return j, row.Scan(&j.chainID, &j.agentID, &j.block, &j.logIndex, &j.uri, &j.hash, &j.failures)
+			rows, err = tx.Query(ctx, qFiles, limit, lease.Seconds())
+		} else {
+			rows, err = tx.Query(ctx, qRegs, limit, lease.Seconds())
 		}
-		return j, row.Scan(&j.chainID, &j.agentID, &j.uri, &j.failures, &j.prev.ETag, &j.prev.LastModified)
+		if err != nil {
+			return err
+		}
+		jobs, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (job, error) {
+			j := job{feedback: feedback}
+			if feedback {
+				return j, row.Scan(&j.chainID, &j.agentID, &j.block, &j.logIndex, &j.uri, &j.hash, &j.failures)
+			}
+			return j, row.Scan(&j.chainID, &j.agentID, &j.uri, &j.failures, &j.prev.ETag, &j.prev.LastModified)
+		})
+		return err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("claim due files: %w", err)
@@ -225,13 +229,26 @@ func (s store) record(ctx context.Context, outs []outcome) error {
 			b.Queue(q, o.chainID, o.agentID, o.uri, o.kind, o.status, errs, next)
 		}
 	}
-	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+	err := s.async(ctx, func(tx pgx.Tx) error {
 		return tx.SendBatch(ctx, b).Close()
 	})
 	if err != nil {
 		return fmt.Errorf("record %d off-chain outcomes: %w", len(outs), err)
 	}
 	return nil
+}
+
+// async runs fn in a transaction that commits without waiting for the WAL flush
+// (synchronous_commit off), so the worker's many small commits do not queue behind the
+// indexer's on the disk. A crash of PostgreSQL can lose the last fraction of a second of them,
+// never half of one: a lost claim or outcome leaves its row due again when the lease ends.
+func (s store) async(ctx context.Context, fn func(pgx.Tx) error) error {
+	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `SET LOCAL synchronous_commit TO OFF`); err != nil {
+			return fmt.Errorf("set synchronous_commit: %w", err)
+		}
+		return fn(tx)
+	})
 }
 
 // nonNil returns s, or an empty slice for nil (the text[] columns are NOT NULL).

@@ -55,7 +55,10 @@ var contract = map[string][]string{
 	"erc8004_agent_registration_documents": {"chain_id", "agent_id", "content_hash", "document"},
 	"erc8004_feedback_files": {"chain_id", "block_number", "log_index", "uri", "status", "hash_ok",
 		"document", "proof_of_payment", "tag1", "tag2", "endpoint", "text", "fetched_at"},
-	"v_erc8004_agent_profiles": {"chain_id", "agent_id", "status", "name", "image", "x402_support", "active"},
+	"v_erc8004_agent_profiles": {"chain_id", "agent_id", "status", "name", "image", "x402_support", "active",
+		"verified_domains", "endpoint_domains"},
+	"erc8004_agent_endpoint_domains": {"chain_id", "agent_id", "domain", "status", "well_known_url", "errors",
+		"checked_at", "next_fetch_at"},
 }
 
 // column is one row of information_schema.columns, the unit of the schema snapshot.

@@ -11,6 +11,7 @@ import (
 
 	"github.com/erc8004-indexer/erc8004-indexer/internal/config"
 	"github.com/erc8004-indexer/erc8004-indexer/internal/feed"
+	"github.com/erc8004-indexer/erc8004-indexer/internal/metrics"
 	"github.com/erc8004-indexer/erc8004-indexer/internal/offchain"
 	"github.com/erc8004-indexer/erc8004-indexer/internal/retry"
 )
@@ -30,9 +31,9 @@ func resolverConfig(o config.Offchain) offchain.Config {
 	}
 }
 
-// newOffchainWorker returns the off-chain file worker of run and dev and its resolver (to
-// Close), or nils when --fetch-offchain=false.
-func newOffchainWorker(o config.Offchain, pool *pgxpool.Pool, parsed func(int64, []string), log *zap.Logger) (*offchain.Worker, *offchain.Resolver) {
+// newOffchainWorker returns the off-chain file worker of run and its resolver (to Close), or
+// nils when --fetch-offchain=false. It reports its attempts and queue to m.
+func newOffchainWorker(o config.Offchain, pool *pgxpool.Pool, m *metrics.Metrics, parsed func(int64, []string), log *zap.Logger) (*offchain.Worker, *offchain.Resolver) {
 	if !o.Fetch {
 		log.Info("off-chain files are not fetched (--fetch-offchain=false)")
 		return nil, nil
@@ -41,7 +42,10 @@ func newOffchainWorker(o config.Offchain, pool *pgxpool.Pool, parsed func(int64,
 		log.Warn("off-chain SSRF guard off: files may be fetched from private addresses (--offchain-allow-private)")
 	}
 	r := offchain.NewResolver(resolverConfig(o))
-	w := offchain.NewWorker(offchain.WorkerConfig{Refresh: o.Refresh, Parsed: parsed}, pool, r, log.Named("offchain"))
+	w := offchain.NewWorker(offchain.WorkerConfig{Refresh: o.Refresh, Parsed: parsed, NoDomains: !o.VerifyDomains,
+		Observe: func(file string, d time.Duration, s offchain.Status) { m.ObserveOffchain(file, string(s), d) },
+		Backlog: m.SetOffchainQueue,
+	}, pool, r, log.Named("offchain"))
 	return w, r
 }
 
@@ -112,7 +116,7 @@ func (d *devOffchain) settle(ctx context.Context, pool *pgxpool.Pool, timeout ti
 
 // printDevOffchain prints a bounded dev run's off-chain counts per status.
 func printDevOffchain(ctx context.Context, pool *pgxpool.Pool) error {
-	counts, err := queryOffchainCounts(ctx, pool)
+	counts, err := queryOffchainCounts(ctx, pool, true)
 	if err != nil {
 		return err
 	}

@@ -151,7 +151,7 @@ func runChains(ctx context.Context, cfg *config.Config, rf runFlags) error {
 	// The off-chain worker tells each chain's publisher which agents' parsed files changed; the
 	// map is filled below, before the worker starts.
 	pubs := map[int64]*publish.Publisher{}
-	ow, resolver := newOffchainWorker(cfg.Offchain, pool, func(chainID int64, ids []string) {
+	ow, resolver := newOffchainWorker(cfg.Offchain, pool, m, func(chainID int64, ids []string) {
 		if p := pubs[chainID]; p != nil {
 			p.Touch(ids)
 		}

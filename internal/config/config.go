@@ -99,7 +99,7 @@ func Default() Config {
 		LogLevel:  "info",
 		MaxLag:    100,
 		API:       DefaultAPI(),
-		Offchain:  Offchain{Fetch: true},
+		Offchain:  Offchain{Fetch: true, VerifyDomains: true},
 	}
 }
 

@@ -31,6 +31,9 @@ type Offchain struct {
 	Concurrency, PerHost uint64
 	// Refresh is how often an http(s) file is fetched again (--offchain-refresh).
 	Refresh time.Duration
+	// VerifyDomains checks the domains of the https endpoints of each registration file through
+	// their /.well-known/agent-registration.json (--offchain-verify-domains; default true).
+	VerifyDomains bool
 }
 
 // FileOffchain is the "offchain:" section of the configuration file; unset fields leave the
@@ -46,20 +49,22 @@ type FileOffchain struct {
 	Concurrency     uint64        `yaml:"concurrency"`
 	PerHost         uint64        `yaml:"per_host"`
 	Refresh         time.Duration `yaml:"refresh"`
+	VerifyDomains   *bool         `yaml:"verify_domains"`
 }
 
 func init() {
 	for name, env := range map[string]string{
-		"fetch-offchain":         "FETCH_OFFCHAIN",
-		"ipfs-gateway":           "IPFS_GATEWAYS",
-		"arweave-gateway":        "ARWEAVE_GATEWAYS",
-		"offchain-allow-http":    "OFFCHAIN_ALLOW_HTTP",
-		"offchain-allow-private": "OFFCHAIN_ALLOW_PRIVATE",
-		"offchain-max-bytes":     "OFFCHAIN_MAX_BYTES",
-		"offchain-timeout":       "OFFCHAIN_TIMEOUT",
-		"offchain-concurrency":   "OFFCHAIN_CONCURRENCY",
-		"offchain-per-host":      "OFFCHAIN_PER_HOST",
-		"offchain-refresh":       "OFFCHAIN_REFRESH",
+		"fetch-offchain":          "FETCH_OFFCHAIN",
+		"ipfs-gateway":            "IPFS_GATEWAYS",
+		"arweave-gateway":         "ARWEAVE_GATEWAYS",
+		"offchain-allow-http":     "OFFCHAIN_ALLOW_HTTP",
+		"offchain-allow-private":  "OFFCHAIN_ALLOW_PRIVATE",
+		"offchain-max-bytes":      "OFFCHAIN_MAX_BYTES",
+		"offchain-timeout":        "OFFCHAIN_TIMEOUT",
+		"offchain-concurrency":    "OFFCHAIN_CONCURRENCY",
+		"offchain-per-host":       "OFFCHAIN_PER_HOST",
+		"offchain-refresh":        "OFFCHAIN_REFRESH",
+		"offchain-verify-domains": "OFFCHAIN_VERIFY_DOMAINS",
 	} {
 		envVars[name] = []string{env}
 	}
@@ -87,6 +92,8 @@ func (c *Config) OffchainFlags(fs *flag.FlagSet) {
 	fs.Var(uintValue{&o.Concurrency}, "offchain-concurrency", usage("offchain-concurrency", "most fetches in flight (`N`, default 32)"))
 	fs.Var(uintValue{&o.PerHost}, "offchain-per-host", usage("offchain-per-host", "most fetches in flight per host (`N`, default 4)"))
 	fs.DurationVar(&o.Refresh, "offchain-refresh", o.Refresh, usage("offchain-refresh", "how often an http(s) file is fetched again (`duration`, default 6h)"))
+	fs.BoolVar(&o.VerifyDomains, "offchain-verify-domains", o.VerifyDomains, usage("offchain-verify-domains",
+		"check the domains of the registration files' https endpoints through their /.well-known/agent-registration.json"))
 }
 
 // applyFileOffchain sets from the file what neither the command line nor the environment set.
@@ -121,6 +128,9 @@ func (c *Config) applyFileOffchain(f FileOffchain, explicit map[string]bool) {
 	}
 	if f.Refresh > 0 && !explicit["offchain-refresh"] {
 		o.Refresh = f.Refresh
+	}
+	if f.VerifyDomains != nil && !explicit["offchain-verify-domains"] {
+		o.VerifyDomains = *f.VerifyDomains
 	}
 }
 

@@ -2,7 +2,9 @@
 // (head, indexed block, whether this process is the active indexer), which /metrics, /readyz
 // and the backfill progress report all read.
 //
-// Every metric is prefixed erc8004_ and labelled with chain (the chain's name) and chain_id.
+// Every metric is prefixed erc8004_ and labelled with chain (the chain's name) and chain_id,
+// except the off-chain file worker's (erc8004_offchain_*), which serves every chain at once and
+// is labelled with the kind of file.
 package metrics
 
 import (
@@ -28,6 +30,10 @@ type Metrics struct {
 	rpcErrors, lockLosses                             *prometheus.CounterVec
 	reorgDepth, rpcSeconds, dbSeconds                 *prometheus.HistogramVec
 
+	offchainFetches               *prometheus.CounterVec
+	offchainSeconds               *prometheus.HistogramVec
+	offchainDue, offchainQueueLag *prometheus.GaugeVec
+
 	mu     sync.Mutex
 	chains []*Chain
 }
@@ -51,6 +57,11 @@ const (
 	RPCErrorsTotal     = "erc8004_rpc_errors_total"
 	DBCommitSeconds    = "erc8004_db_commit_duration_seconds"
 	LockLossesTotal    = "erc8004_lock_losses_total"
+
+	OffchainFetchesTotal    = "erc8004_offchain_fetches_total"
+	OffchainFetchSeconds    = "erc8004_offchain_fetch_duration_seconds"
+	OffchainQueueDue        = "erc8004_offchain_queue_due"
+	OffchainQueueLagSeconds = "erc8004_offchain_queue_lag_seconds"
 )
 
 // Names returns the name of every erc8004_ metric family (a family appears in /metrics once it
@@ -58,7 +69,8 @@ const (
 func Names() []string {
 	return []string{HeadBlock, FinalizedBlock, IndexedBlock, LagBlocks, IndexerActive, ChainHalted, LastCommitSeconds,
 		ReorgsTotal, ReorgDepthBlocks, DecodeErrorsTotal, EventsTotal, BatchesTotal, RowsWrittenTotal,
-		RPCDurationSeconds, RPCErrorsTotal, DBCommitSeconds, LockLossesTotal}
+		RPCDurationSeconds, RPCErrorsTotal, DBCommitSeconds, LockLossesTotal,
+		OffchainFetchesTotal, OffchainFetchSeconds, OffchainQueueDue, OffchainQueueLagSeconds}
 }
 
 // New returns a registry with the indexer's metrics and the Go runtime and process collectors.
@@ -97,11 +109,37 @@ func New() *Metrics {
 			[]float64{1, 2, 3, 5, 8, 13, 21, 34, 64, 128, 256}),
 		rpcSeconds: histogram(RPCDurationSeconds, "Duration of RPC calls, retries included, by method.", latency, "method"),
 		dbSeconds:  histogram(DBCommitSeconds, "Duration of the transaction that commits a batch.", latency),
+
+		offchainFetches: prometheus.NewCounterVec(prometheus.CounterOpts{Name: OffchainFetchesTotal,
+			Help: "Attempts at off-chain files, by file (registration, feedback, domain) and the status recorded."},
+			[]string{"file", "status"}),
+		offchainSeconds: prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: OffchainFetchSeconds,
+			Help:    "Duration of one attempt at an off-chain file (fetch, retries and parse), by file.",
+			Buckets: []float64{.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 15, 60}}, []string{"file"}),
+		offchainDue: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: OffchainQueueDue,
+			Help: "Off-chain files due and not yet claimed by a worker, by file."}, []string{"file"}),
+		offchainQueueLag: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: OffchainQueueLagSeconds,
+			Help: "How long the oldest due off-chain file has waited, by file (0 when none is due)."}, []string{"file"}),
 	}
 	m.reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		m.head, m.finalized, m.indexed, m.lag, m.active, m.halted, m.lastCommit, m.reorgs, m.decodeErrors, m.events,
-		m.batches, m.rows, m.rpcErrors, m.lockLosses, m.reorgDepth, m.rpcSeconds, m.dbSeconds)
+		m.batches, m.rows, m.rpcErrors, m.lockLosses, m.reorgDepth, m.rpcSeconds, m.dbSeconds,
+		m.offchainFetches, m.offchainSeconds, m.offchainDue, m.offchainQueueLag)
 	return m
+}
+
+// ObserveOffchain records one attempt at an off-chain file of kind file and the status it was
+// recorded with.
+func (m *Metrics) ObserveOffchain(file, status string, d time.Duration) {
+	m.offchainFetches.WithLabelValues(file, status).Inc()
+	m.offchainSeconds.WithLabelValues(file).Observe(d.Seconds())
+}
+
+// SetOffchainQueue records how many files of kind file are due and how long the oldest has
+// waited.
+func (m *Metrics) SetOffchainQueue(file string, due int64, lag time.Duration) {
+	m.offchainDue.WithLabelValues(file).Set(float64(due))
+	m.offchainQueueLag.WithLabelValues(file).Set(lag.Seconds())
 }
 
 // Registry returns the Prometheus registry (for tests and extra collectors).

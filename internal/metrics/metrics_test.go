@@ -61,6 +61,11 @@ func TestChain_ObserveCommit(t *testing.T) {
 	var err error
 	c.SetFinalized(1)
 	c.LockLost()
+	m.ObserveOffchain("registration", "ok", 20*time.Millisecond)
+	m.SetOffchainQueue("registration", 3, 2*time.Second)
+	require.Equal(t, 1.0, testutil.ToFloat64(m.offchainFetches.WithLabelValues("registration", "ok")))
+	require.Equal(t, 3.0, testutil.ToFloat64(m.offchainDue.WithLabelValues("registration")))
+	require.Equal(t, 2.0, testutil.ToFloat64(m.offchainQueueLag.WithLabelValues("registration")))
 	fams, err = m.Registry().Gather()
 	require.NoError(t, err)
 	for _, f := range fams {

@@ -17,6 +17,8 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/erc8004-indexer/erc8004-indexer/internal/erc8004"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/fixture-registrations.golden.json")
@@ -175,4 +177,47 @@ func TestFixture_Registrations(t *testing.T) {
 	want, err := os.ReadFile(golden)
 	require.NoError(t, err)
 	require.JSONEq(t, string(want), string(b))
+}
+
+// TestFixture_Offline resolves the fixture with every network connection refused: each file to
+// fetch (https, IPFS) is recorded unreachable with the reason, and every inline one parses
+// exactly as in the golden file.
+func TestFixture_Offline(t *testing.T) {
+	t.Parallel()
+	b, err := os.ReadFile(filepath.Join("testdata", "fixture-registrations.golden.json"))
+	require.NoError(t, err)
+	var golden []goldenRow
+	require.NoError(t, json.Unmarshal(b, &golden))
+	r := testResolver(t, func(c *Config) {
+		c.Attempts = 1
+		c.Dial = func(context.Context, string, string) (net.Conn, error) {
+			return nil, fmt.Errorf("connection refused")
+		}
+	})
+	fetched := 0
+	for i, fu := range fixtureURIs(t) {
+		res, err := r.Resolve(context.Background(), fu.URI, Validators{})
+		switch res.Kind {
+		case erc8004.URIHTTPS, erc8004.URIIPFS, erc8004.URICID:
+			if len(golden[i].Errors) > 0 && strings.HasPrefix(golden[i].Errors[0], "unsupported uri") {
+				require.Equal(t, StatusUnsupported, StatusOf(err), fu.URI) // junk, never fetched
+				continue
+			}
+			fetched++
+			require.Equal(t, StatusUnreachable, StatusOf(err), fu.URI)
+			require.Contains(t, err.Error(), "connection refused")
+		default:
+			got := goldenRow{Status: StatusOf(err)}
+			if err == nil {
+				reg := ParseRegistration(res.Body)
+				got.Status, got.Name, got.X402Support, got.Active = reg.Status, reg.Name, reg.X402Support, reg.Active
+			}
+			want := golden[i]
+			require.Equal(t, want.Status, got.Status, fu.URI)
+			require.Equal(t, want.Name, got.Name, fu.URI)
+			require.Equal(t, want.X402Support, got.X402Support, fu.URI)
+			require.Equal(t, want.Active, got.Active, fu.URI)
+		}
+	}
+	require.Equal(t, 27, fetched, "https and IPFS files of the fixture")
 }

@@ -11,9 +11,11 @@ import (
 
 // job is one due file, claimed from a table.
 type job struct {
-	feedback bool   // erc8004_feedback_files, else erc8004_agent_registrations
-	chainID  int64  // both
-	agentID  string // both, decimal
+	feedback bool   // erc8004_feedback_files, else erc8004_agent_registrations (or domain)
+	domain   string // erc8004_agent_endpoint_domains: the endpoint domain to verify
+	registry string // domain: the agent's identity registry
+	chainID  int64  // all
+	agentID  string // all, decimal
 	block    int64  // feedback key
 	logIndex int32  // feedback key
 	uri      string
@@ -22,10 +24,53 @@ type job struct {
 	failures int
 }
 
+// file is the kind of file j is about.
+func (j job) file() string {
+	switch {
+	case j.domain != "":
+		return FileDomain
+	case j.feedback:
+		return FileFeedback
+	}
+	return FileRegistration
+}
+
+// queue returns how many rows of file's table are due (and not claimed: a claim moves a row past
+// its lease) and how long the oldest of them has waited, through the next_fetch_at index.
+func (s store) queue(ctx context.Context, file string) (int64, time.Duration, error) {
+	const (
+		qRegs = `SELECT count(*), COALESCE(EXTRACT(epoch FROM now() - min(next_fetch_at)), 0)::float8
+			FROM erc8004_agent_registrations WHERE next_fetch_at <= now()`
+		qFiles = `SELECT count(*), COALESCE(EXTRACT(epoch FROM now() - min(next_fetch_at)), 0)::float8
+			FROM erc8004_feedback_files WHERE next_fetch_at <= now()`
+		qDomains = `SELECT count(*), COALESCE(EXTRACT(epoch FROM now() - min(next_fetch_at)), 0)::float8
+			FROM erc8004_agent_endpoint_domains WHERE next_fetch_at <= now()`
+	)
+	var due int64
+	var lag float64
+	var row pgx.Row
+	switch file {
+	case FileFeedback:
+		row = s.pool.QueryRow(ctx, qFiles)
+	case FileDomain:
+		row = s.pool.QueryRow(ctx, qDomains)
+	default:
+		row = s.pool.QueryRow(ctx, qRegs)
+	}
+	if err := row.Scan(&due, &lag); err != nil {
+		return 0, 0, fmt.Errorf("count due %s files: %w", file, err)
+	}
+	return due, time.Duration(lag * float64(time.Second)), nil
+}
+
 // claim takes up to limit due rows of one table and leases them for lease: their next_fetch_at
 // moves past the lease, so a worker that dies mid-fetch leaves them due again when the lease
 // ends, and SKIP LOCKED keeps two workers (a standby, a second process) from claiming one row.
-func (s store) claim(ctx context.Context, feedback bool, limit int, lease time.Duration) ([]job, error) {
+func (s store) claim(ctx context.Context, file string, limit int, lease time.Duration) ([]job, error) {
+	if file == FileDomain {
+		return s.claimDomains(ctx, limit, lease.Seconds())
+	}
+	feedback := file == FileFeedback
 	const qRegs = `
 		WITH due AS (
 		    SELECT chain_id, agent_id FROM erc8004_agent_registrations
@@ -52,24 +97,28 @@ func (s store) claim(ctx context.Context, feedback bool, limit int, lease time.D
 		FROM due
 		WHERE f.chain_id = due.chain_id AND f.block_number = due.block_number AND f.log_index = due.log_index
 		RETURNING f.chain_id, f.agent_id::text, f.block_number, f.log_index, f.uri, f.feedback_hash, f.failures`
-	var (
-		rows pgx.Rows
-		err  error
-	)
-	if feedback {
-		rows, err = s.pool.Query(ctx, qFiles, limit, lease.Seconds())
-	} else {
-		rows, err = s.pool.Query(ctx, qRegs, limit, lease.Seconds())
-	}
-	if err != nil {
-		return nil, fmt.Errorf("claim due files: %w", err)
-	}
-	jobs, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (job, error) {
-		j := job{feedback: feedback}
+	var jobs []job
+	err := s.async(ctx, func(tx pgx.Tx) error {
+		var (
+			rows pgx.Rows
+			err  error
+		)
 		if feedback {
-			return j, row.Scan(&j.chainID, &j.agentID, &j.block, &j.logIndex, &j.uri, &j.hash, &j.failures)
+			rows, err = tx.Query(ctx, qFiles, limit, lease.Seconds())
+		} else {
+			rows, err = tx.Query(ctx, qRegs, limit, lease.Seconds())
 		}
-		return j, row.Scan(&j.chainID, &j.agentID, &j.uri, &j.failures, &j.prev.ETag, &j.prev.LastModified)
+		if err != nil {
+			return err
+		}
+		jobs, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (job, error) {
+			j := job{feedback: feedback}
+			if feedback {
+				return j, row.Scan(&j.chainID, &j.agentID, &j.block, &j.logIndex, &j.uri, &j.hash, &j.failures)
+			}
+			return j, row.Scan(&j.chainID, &j.agentID, &j.uri, &j.failures, &j.prev.ETag, &j.prev.LastModified)
+		})
+		return err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("claim due files: %w", err)
@@ -94,6 +143,10 @@ type outcome struct {
 	contentHash string
 	sourceURL   string
 	validators  Validators
+	// domains are the endpoint domains of a parsed registration file, origin its agentURI's
+	// (EndpointDomains).
+	domains []string
+	origin  string
 	// next is the delay before the next attempt; nil when none is due.
 	next *time.Duration
 }
@@ -110,6 +163,8 @@ func (s store) record(ctx context.Context, outs []outcome) error {
 		}
 		errs, warns := nonNil(o.errors), nonNil(o.warnings)
 		switch {
+		case o.domain != "":
+			queueDomainOutcome(b, o, next)
 		case o.feedback && o.parsed:
 			const q = `
 				UPDATE erc8004_feedback_files SET
@@ -157,6 +212,7 @@ func (s store) record(ctx context.Context, outs []outcome) error {
 					ON CONFLICT (chain_id, agent_id, content_hash) DO UPDATE SET last_seen_at = now()`
 				b.Queue(qHistory, o.chainID, o.agentID, o.uri, o.contentHash, jsonb(r.Document))
 			}
+			queueDomainSync(b, o)
 		case o.notModified:
 			const q = `
 				UPDATE erc8004_agent_registrations SET
@@ -173,13 +229,26 @@ func (s store) record(ctx context.Context, outs []outcome) error {
 			b.Queue(q, o.chainID, o.agentID, o.uri, o.kind, o.status, errs, next)
 		}
 	}
-	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+	err := s.async(ctx, func(tx pgx.Tx) error {
 		return tx.SendBatch(ctx, b).Close()
 	})
 	if err != nil {
 		return fmt.Errorf("record %d off-chain outcomes: %w", len(outs), err)
 	}
 	return nil
+}
+
+// async runs fn in a transaction that commits without waiting for the WAL flush
+// (synchronous_commit off), so the worker's many small commits do not queue behind the
+// indexer's on the disk. A crash of PostgreSQL can lose the last fraction of a second of them,
+// never half of one: a lost claim or outcome leaves its row due again when the lease ends.
+func (s store) async(ctx context.Context, fn func(pgx.Tx) error) error {
+	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `SET LOCAL synchronous_commit TO OFF`); err != nil {
+			return fmt.Errorf("set synchronous_commit: %w", err)
+		}
+		return fn(tx)
+	})
 }
 
 // nonNil returns s, or an empty slice for nil (the text[] columns are NOT NULL).

@@ -26,6 +26,13 @@ type WorkerConfig struct {
 	// Lease is how long a claimed file stays invisible to other workers: past it, a file whose
 	// worker died is due again.
 	Lease time.Duration
+	// NoDomains turns endpoint-domain verification off: no well-known file is read, and an
+	// agent's endpoint domains go when its file is next parsed.
+	NoDomains bool
+	// FullReconcile is how often the worker compares the whole file tables with the index, as a
+	// safety net: in between it looks only at what each chain committed since its last look,
+	// unless a chain went back (a reorg, a rewind).
+	FullReconcile time.Duration
 	// InFlight bounds the files claimed and not yet recorded.
 	InFlight int
 	// Parsed, if set, is called after a batch of outcomes is committed with the agents whose
@@ -33,16 +40,27 @@ type WorkerConfig struct {
 	// Valkey hashes: a feedback file's proofOfPayment changes verified_payments). It must not
 	// block.
 	Parsed func(chainID int64, agentIDs []string)
-	// Observe, if set, is called after each attempt with its duration (fetch and parse) and
-	// outcome, for metrics and benchmarks. It must not block.
-	Observe func(elapsed time.Duration, status Status)
+	// Observe, if set, is called after each attempt with the kind of file (FileRegistration,
+	// FileFeedback, FileDomain), its duration (fetch and parse) and outcome, for metrics and
+	// benchmarks. It must not block.
+	Observe func(file string, elapsed time.Duration, status Status)
+	// Backlog, if set, is called every poll with, per kind of file, how many are due and not
+	// claimed and how long the oldest of them has waited. It must not block.
+	Backlog func(file string, due int64, lag time.Duration)
 }
 
+// The kinds of file, as passed to WorkerConfig.Observe and Backlog.
+const (
+	FileRegistration = "registration"
+	FileFeedback     = "feedback"
+)
+
 // DefaultWorkerConfig polls every 2 s, refreshes mutable files every 6 h, retries unreachable
-// ones from 1 min up to 6 h, leases for 5 min and keeps up to 256 files in flight.
+// ones from 1 min up to 6 h, leases for 5 min, reconciles fully every 10 min and keeps up to 256
+// files in flight.
 func DefaultWorkerConfig() WorkerConfig {
 	return WorkerConfig{Poll: 2 * time.Second, Refresh: 6 * time.Hour, RetryBase: time.Minute, RetryMax: 6 * time.Hour,
-		Lease: 5 * time.Minute, InFlight: 256}
+		Lease: 5 * time.Minute, FullReconcile: 10 * time.Minute, InFlight: 256}
 }
 
 func (c WorkerConfig) withDefaults() WorkerConfig {
@@ -62,6 +80,9 @@ func (c WorkerConfig) withDefaults() WorkerConfig {
 	if c.Lease <= 0 {
 		c.Lease = d.Lease
 	}
+	if c.FullReconcile <= 0 {
+		c.FullReconcile = d.FullReconcile
+	}
 	if c.InFlight <= 0 {
 		c.InFlight = d.InFlight
 	}
@@ -77,14 +98,17 @@ type Worker struct {
 	resolver *Resolver
 	db       store
 	log      *zap.Logger
+	domains  *domainCache
 	wake     chan struct{}
 	freed    chan struct{} // the writer freed slots: claim again without waiting for a tick
 }
 
 // NewWorker returns a worker over pool's schema (the migrated tables) using resolver.
 func NewWorker(cfg WorkerConfig, pool *pgxpool.Pool, resolver *Resolver, log *zap.Logger) *Worker {
-	return &Worker{cfg: cfg.withDefaults(), resolver: resolver, db: store{pool: pool}, log: log,
-		wake: make(chan struct{}, 1), freed: make(chan struct{}, 1)}
+	cfg = cfg.withDefaults()
+	return &Worker{cfg: cfg, resolver: resolver, db: store{pool: pool}, log: log,
+		domains: newDomainCache(min(cfg.Refresh, 10*time.Minute), min(cfg.RetryBase, time.Minute)),
+		wake:    make(chan struct{}, 1), freed: make(chan struct{}, 1)}
 }
 
 // Wake hints that the index changed (a commit), so the worker reconciles now rather than at
@@ -115,6 +139,9 @@ func (w *Worker) Run(ctx context.Context) error {
 	return err
 }
 
+// files are the kinds of file, in the order the worker claims them.
+var files = []string{FileRegistration, FileFeedback, FileDomain}
+
 // writers is how many goroutines record outcomes at once.
 const writers = 4
 
@@ -125,9 +152,12 @@ func (w *Worker) loop(ctx context.Context, outs chan<- outcome, slots chan struc
 	defer tick.Stop()
 	failures := 0
 	reconcile, last := true, time.Time{}
+	var marks map[int64]mark // nil until the first (full) reconcile
+	var lastFull time.Time
 	for {
 		if reconcile {
-			c, err := w.db.reconcile(ctx)
+			full := marks == nil || time.Since(lastFull) >= w.cfg.FullReconcile
+			c, next, err := w.db.reconcile(ctx, marks, full)
 			if err != nil {
 				if ctx.Err() != nil {
 					return ctx.Err()
@@ -139,7 +169,10 @@ func (w *Worker) loop(ctx context.Context, outs chan<- outcome, slots chan struc
 				}
 				continue
 			}
-			failures, last = 0, time.Now()
+			failures, last, marks = 0, time.Now(), next
+			if full {
+				lastFull = last
+			}
 			if c != (reconcileCounts{}) {
 				w.log.Info("off-chain files reconciled", zap.Int64("registrations_added", c.RegsAdded),
 					zap.Int64("registrations_requeued", c.RegsChanged), zap.Int64("registrations_removed", c.RegsRemoved),
@@ -148,12 +181,15 @@ func (w *Worker) loop(ctx context.Context, outs chan<- outcome, slots chan struc
 			reconcile = false
 		}
 		claimed := 0
-		for _, feedback := range []bool{false, true} {
+		for _, file := range files {
 			free := cap(slots) - len(slots)
 			if free == 0 {
 				break
 			}
-			jobs, err := w.db.claim(ctx, feedback, free, w.cfg.Lease)
+			if file == FileDomain && w.cfg.NoDomains {
+				continue
+			}
+			jobs, err := w.db.claim(ctx, file, free, w.cfg.Lease)
 			if err != nil {
 				if ctx.Err() != nil {
 					return ctx.Err()
@@ -174,13 +210,32 @@ func (w *Worker) loop(ctx context.Context, outs chan<- outcome, slots chan struc
 		case <-ctx.Done():
 			return ctx.Err()
 		case <-w.wake:
-			// During a backfill commits come many times a second: reconcile (full scans of the
-			// agents and feedback) at most every half poll period.
+			// During a backfill commits come many times a second: reconcile at most every half
+			// poll period.
 			reconcile = time.Since(last) >= w.cfg.Poll/2
 		case <-tick.C:
 			reconcile = true
+			w.observeQueue(ctx)
 		case <-w.freed:
 		}
+	}
+}
+
+// observeQueue reports the queue's depth and lag to cfg.Backlog. A failed read is skipped: the
+// next poll tries again.
+func (w *Worker) observeQueue(ctx context.Context) {
+	if w.cfg.Backlog == nil {
+		return
+	}
+	for _, file := range files {
+		due, lag, err := w.db.queue(ctx, file)
+		if err != nil {
+			if ctx.Err() == nil {
+				w.log.Warn("off-chain queue depth not read", zap.Error(err))
+			}
+			return
+		}
+		w.cfg.Backlog(file, due, lag)
 	}
 }
 
@@ -230,7 +285,11 @@ func (w *Worker) writer(ctx context.Context, outs <-chan outcome, slots chan str
 		if w.cfg.Parsed != nil {
 			byChain := map[int64][]string{}
 			for i := range batch {
-				byChain[batch[i].chainID] = append(byChain[batch[i].chainID], batch[i].agentID)
+				// Registration rows change the hash's name, image and x402; feedback files its
+				// verified_payments. Endpoint-domain checks change no published field.
+				if batch[i].domain == "" {
+					byChain[batch[i].chainID] = append(byChain[batch[i].chainID], batch[i].agentID)
+				}
 			}
 			for id, agents := range byChain {
 				w.cfg.Parsed(id, agents)
@@ -244,11 +303,21 @@ func (w *Worker) writer(ctx context.Context, outs <-chan outcome, slots chan str
 func (w *Worker) process(ctx context.Context, j job) outcome {
 	o := outcome{job: j, kind: string(erc8004.ClassifyURI(j.uri))}
 	if w.cfg.Observe != nil {
-		defer func(start time.Time) { w.cfg.Observe(time.Since(start), o.status) }(time.Now())
+		defer func(start time.Time) { w.cfg.Observe(j.file(), time.Since(start), o.status) }(time.Now())
 	}
 	// Bound the whole attempt (several gateways, retries) well inside the lease.
 	ctx, cancel := context.WithTimeout(ctx, w.cfg.Lease/2)
 	defer cancel()
+	if j.domain != "" {
+		w.verifyDomain(ctx, &o)
+		if o.status == StatusUnreachable {
+			d := retry.Backoff(j.failures+1, w.cfg.RetryBase, w.cfg.RetryMax)
+			o.next = &d
+		} else {
+			o.next = &w.cfg.Refresh
+		}
+		return o
+	}
 	res, err := w.resolver.Resolve(ctx, j.uri, j.prev)
 	o.sourceURL = res.URL
 	if err != nil {
@@ -284,5 +353,8 @@ func (w *Worker) process(ctx context.Context, j job) outcome {
 	}
 	o.reg = ParseRegistration(res.Body)
 	o.status, o.errors, o.warnings = o.reg.Status, o.reg.Errors, o.reg.Warnings
+	if !w.cfg.NoDomains {
+		o.domains, o.origin = EndpointDomains(o.reg.Services, j.uri)
+	}
 	return o
 }

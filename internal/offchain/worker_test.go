@@ -22,26 +22,54 @@ import (
 
 const testRegistry = "0x8004a169fb4a3325136eb29fa0ceb6d2e539a432"
 
-// putAgent inserts or updates an agent as the indexer's projection would.
+// advance moves chain 1's cursor one block up (finalized), as an indexer's commit does, and
+// returns the new block.
+func advance(t *testing.T, pool *pgxpool.Pool) int64 {
+	t.Helper()
+	const q = `
+		INSERT INTO erc8004_cursors (chain_id, block_number, block_hash, finalized_block) VALUES (1, 100, '0x64', 100)
+		ON CONFLICT (chain_id) DO UPDATE SET block_number = erc8004_cursors.block_number + 1,
+		    block_hash = '0x' || to_hex(erc8004_cursors.block_number + 1), finalized_block = erc8004_cursors.block_number + 1
+		RETURNING block_number`
+	var b int64
+	require.NoError(t, pool.QueryRow(context.Background(), q).Scan(&b))
+	return b
+}
+
+// rollback moves chain 1's cursor one block down, as a reorg's rollback does (the caller
+// removes or changes the rows the rollback would).
+func rollback(t *testing.T, pool *pgxpool.Pool) {
+	t.Helper()
+	_, err := pool.Exec(context.Background(), `UPDATE erc8004_cursors SET block_number = block_number - 1,
+		block_hash = '0x' || to_hex(block_number - 1), finalized_block = block_number - 1 WHERE chain_id = 1`)
+	require.NoError(t, err)
+}
+
+// putAgent inserts or updates an agent as the indexer's projection would, in a new block.
 func putAgent(t *testing.T, pool *pgxpool.Pool, id int, uri string) {
 	t.Helper()
 	const q = `
 		INSERT INTO erc8004_agents (chain_id, registry, agent_id, owner, agent_uri, created_block, created_tx,
 		    created_log_index, updated_block, updated_tx, updated_log_index)
-		VALUES (1, $1, $2, '0x00000000000000000000000000000000000000aa', $3, 1, '0x01', 0, 1, '0x01', 0)
-		ON CONFLICT (chain_id, registry, agent_id) DO UPDATE SET agent_uri = EXCLUDED.agent_uri`
-	_, err := pool.Exec(context.Background(), q, testRegistry, id, uri)
+		VALUES (1, $1, $2, '0x00000000000000000000000000000000000000aa', $3, $4, '0x01', 0, $4, '0x01', 0)
+		ON CONFLICT (chain_id, registry, agent_id) DO UPDATE SET agent_uri = EXCLUDED.agent_uri,
+		    updated_block = EXCLUDED.updated_block`
+	_, err := pool.Exec(context.Background(), q, testRegistry, id, uri, advance(t, pool))
 	require.NoError(t, err)
 }
 
-// putFeedback inserts a feedback as the indexer's projection would.
+// putFeedback inserts a feedback as the indexer's projection would, and moves the cursor to the
+// feedback's block when it is below.
 func putFeedback(t *testing.T, pool *pgxpool.Pool, block int, agent int, uri, hash string) {
 	t.Helper()
+	_, err := pool.Exec(context.Background(), `UPDATE erc8004_cursors SET block_number = $1, block_hash = '0x' || to_hex($1),
+		finalized_block = $1 WHERE chain_id = 1 AND block_number < $1`, block)
+	require.NoError(t, err)
 	const q = `
 		INSERT INTO erc8004_reputation (chain_id, registry, agent_id, client_address, feedback_index, value,
 		    value_decimals, feedback_uri, feedback_hash, block_number, tx_hash, log_index)
 		VALUES (1, $1, $2, '0x00000000000000000000000000000000000000bb', $3, 100, 0, $4, $5, $6, '0x02', 0)`
-	_, err := pool.Exec(context.Background(), q, testRegistry, agent, block, uri, hash, block)
+	_, err = pool.Exec(context.Background(), q, testRegistry, agent, block, uri, hash, block)
 	require.NoError(t, err)
 }
 
@@ -221,6 +249,7 @@ func TestWorker_Registrations(t *testing.T) {
 	// A reorg that removes an agent removes its rows.
 	_, err = pool.Exec(context.Background(), `DELETE FROM erc8004_agents WHERE agent_id = 1`)
 	require.NoError(t, err)
+	rollback(t, pool)
 	require.Eventually(t, func() bool {
 		var n int
 		require.NoError(t, pool.QueryRow(context.Background(),
@@ -316,12 +345,14 @@ func TestWorker_Feedback(t *testing.T) {
 	// new one is fetched.
 	_, err := pool.Exec(context.Background(), `UPDATE erc8004_reputation SET feedback_hash = $1 WHERE block_number = 10`, bad)
 	require.NoError(t, err)
+	rollback(t, pool)
 	require.Eventually(t, func() bool {
 		f, ok := files()[10]
 		return ok && f.HashOK != nil && !*f.HashOK
 	}, 10*time.Second, 20*time.Millisecond)
 	_, err = pool.Exec(context.Background(), `DELETE FROM erc8004_reputation WHERE block_number = 11`)
 	require.NoError(t, err)
+	rollback(t, pool)
 	require.Eventually(t, func() bool { _, ok := files()[11]; return !ok }, 10*time.Second, 20*time.Millisecond)
 }
 
@@ -334,13 +365,13 @@ func TestWorker_Lease(t *testing.T) {
 		putAgent(t, pool, i, regDoc(fmt.Sprint("a", i)))
 	}
 	s := store{pool: pool}
-	_, err := s.reconcile(context.Background())
+	_, _, err := s.reconcile(context.Background(), nil, true)
 	require.NoError(t, err)
 	ctx := context.Background()
-	jobs, err := s.claim(ctx, false, 2, 300*time.Millisecond)
+	jobs, err := s.claim(ctx, FileRegistration, 2, 300*time.Millisecond)
 	require.NoError(t, err)
 	require.Len(t, jobs, 2)
-	other, err := s.claim(ctx, false, 10, 300*time.Millisecond)
+	other, err := s.claim(ctx, FileRegistration, 10, 300*time.Millisecond)
 	require.NoError(t, err)
 	require.Len(t, other, 1, "claimed rows are not claimed twice")
 	// The first claimer "dies": after its lease a new worker finishes everything.

@@ -159,18 +159,17 @@ func replay(ctx context.Context, cfg *config.Config, rf replayFlags, con console
 	if l != nil {
 		defer func() { _ = l.Release(context.WithoutCancel(ctx)) }()
 	}
-	batch := &sink.Batch{ChainID: spec.ChainID, From: from, To: sink.MaxBlock,
-		Expect: &sink.Block{Number: cur.Number, Hash: cur.Hash}, Finalized: cur.Finalized}
+	var keep *sink.Block
 	if from == 0 {
-		batch.DropCursor, spec.StartBlock = true, 0
+		spec.StartBlock = 0
 	} else {
-		keep, err := blockAt(ctx, db, cfg.RPCURLs, spec.ChainID, from-1)
+		b, err := blockAt(ctx, db, cfg.RPCURLs, spec.ChainID, from-1)
 		if err != nil {
 			return err
 		}
-		batch.Cursor = &keep
+		keep = &b
 	}
-	if _, err := db.Replace(ctx, batch); err != nil {
+	if _, err := db.RollBack(ctx, spec.ChainID, from, keep, &sink.Block{Number: cur.Number, Hash: cur.Hash}, cur.Finalized); err != nil {
 		return err
 	}
 	if l == nil {

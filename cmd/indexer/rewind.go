@@ -247,8 +247,7 @@ func rewind(ctx context.Context, cfg *config.Config, to uint64, cf confirmFlags,
 		return err
 	}
 	start := time.Now()
-	st, err := db.Replace(ctx, &sink.Batch{ChainID: id, From: to + 1, To: sink.MaxBlock, Cursor: &keep,
-		Expect: &sink.Block{Number: cur.Number, Hash: cur.Hash}, Finalized: cur.Finalized})
+	st, err := db.RollBack(ctx, id, to+1, &keep, &sink.Block{Number: cur.Number, Hash: cur.Hash}, cur.Finalized)
 	if err != nil {
 		return err
 	}

@@ -323,7 +323,18 @@ func TestRun_SIGKILLWhileFollowing(t *testing.T) {
 	rng := rand.New(rand.NewPCG(43, 3))
 	kills := 0
 	for kills < 15 {
+		before, _ := r.cursor(t)
 		p := startIndexer(t, args)
+		if kills%2 == 0 {
+			// Every other kill lands while following: once this run has committed (however slow
+			// the start on a loaded machine), at a random moment after. The others may land
+			// anywhere, the start and the migrations included.
+			for wait := time.Now().Add(time.Minute); time.Now().Before(wait); time.Sleep(10 * time.Millisecond) {
+				if c, _ := r.cursor(t); c != before {
+					break
+				}
+			}
+		}
 		time.Sleep(time.Duration(150+rng.IntN(600)) * time.Millisecond)
 		require.NoError(t, p.cmd.Process.Signal(syscall.SIGKILL))
 		<-p.exited

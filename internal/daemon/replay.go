@@ -2,24 +2,15 @@ package daemon
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"slices"
 
-	"github.com/ethereum/go-ethereum/common"
-	"github.com/ethereum/go-ethereum/core/types"
 	"github.com/jackc/pgx/v5"
 	"go.uber.org/zap"
 
 	"github.com/erc8004-indexer/erc8004-indexer/internal/chain"
-	"github.com/erc8004-indexer/erc8004-indexer/internal/erc8004"
+	"github.com/erc8004-indexer/erc8004-indexer/internal/indexer"
 	"github.com/erc8004-indexer/erc8004-indexer/internal/sink"
 )
-
-// ErrChainChanged is returned by ReplayRange when a block of the range no longer has the hash
-// stored for it: the chain reorganised there since it was indexed, and `indexer run` (or a
-// rewind) must roll it back rather than a replay patch it.
-var ErrChainChanged = errors.New("chain changed since it was indexed")
 
 // TableCount is the number of rows of one table in a block range.
 type TableCount struct {
@@ -51,160 +42,11 @@ func CountRange(ctx context.Context, q interface {
 	return append(out, TableCount{"erc8004_agents (registered in the range)", n}), nil
 }
 
-// ReplayStats is what a replay did.
-type ReplayStats struct {
-	Batches  int
-	Logs     int
-	Deleted  int64
-	Inserted int64
-}
-
-// ReplayRange fetches the registry logs of blocks [from, to] again, with the payment tokens'
-// logs that may pay an agent there (as indexing does: the replaced range's payments are
-// resolved again, not only deleted), and replaces what is stored for them, one transaction per batch, without moving the cursor: the range must lie at or
-// below it. finalized is the stored finalized block: above it every header is stored again (the
-// reorg window), below it those of blocks with logs and those that were stored. A block whose
-// fetched hash differs from the stored one stops the replay with ErrChainChanged. Replaying the
-// same range twice changes nothing; an interrupted replay leaves whole batches done and can be
-// run again. progress, if set, gets the last block of each committed batch.
+// ReplayRange replays blocks [from, to] of spec's chain through the engine itself (the fetcher,
+// decoder and payment resolution that indexing uses, with metrics when spec has them): see
+// indexer.Indexer.Replay, whose ErrChainChanged stops it where the chain reorganised. finalized
+// is the stored finalized block.
 func ReplayRange(ctx context.Context, spec ChainSpec, client *chain.Client, db *sink.Postgres, from, to, finalized uint64,
-	log *zap.Logger, progress func(block uint64)) (ReplayStats, error) {
-	var st ReplayStats
-	addrs, kinds := spec.Registries.Kinds()
-	rf := &chain.RangeFetcher{Client: client, Addresses: addrs}
-	var fetcher logFetcher = rf
-	if pf := paymentFetcher(spec, rf, client, db); pf != nil {
-		fetcher = pf
-	}
-	tokens := tokenSet(spec.PaymentTokens)
-	backfillSpan, liveSpan := spec.BackfillSpan, spec.LiveSpan
-	if backfillSpan == 0 {
-		backfillSpan = 10_000
-	}
-	if liveSpan == 0 {
-		liveSpan = 100
-	}
-	for a := from; a <= to; {
-		span := backfillSpan
-		if a > finalized {
-			span = liveSpan
-		}
-		b := to
-		if to-a >= span {
-			b = a + span - 1
-		}
-		if a <= finalized && b > finalized {
-			b = finalized // the batch that crosses finality stops there; the next one stores every header
-		}
-		batch, err := replayBatch(ctx, spec.ChainID, client, fetcher, kinds, tokens, db, a, b, finalized)
-		if err != nil {
-			return st, err
-		}
-		batch.PaymentOwners = spec.PaymentOwners
-		res, err := db.Replace(ctx, batch)
-		if err != nil {
-			return st, err
-		}
-		st.Batches++
-		st.Logs += len(batch.Logs)
-		st.Deleted += res.Deleted
-		st.Inserted += res.Inserted
-		log.Info("batch replayed", zap.Uint64("chain_id", spec.ChainID), zap.Uint64("from", a), zap.Uint64("to", b),
-			zap.Int("logs", len(batch.Logs)), zap.Int64("rows", res.Inserted), zap.Duration("elapsed", res.Elapsed))
-		if progress != nil {
-			progress(b)
-		}
-		if b == to {
-			break
-		}
-		a = b + 1
-	}
-	return st, nil
-}
-
-// logFetcher fetches the logs of a block range (the registries', with a payment fetcher the
-// tokens' too).
-type logFetcher interface {
-	Fetch(ctx context.Context, from, to uint64) ([]types.Log, error)
-}
-
-// replayBatch builds the Replace batch of [a, b]; the logs of tokens go to its Payments.
-func replayBatch(ctx context.Context, chainID uint64, client *chain.Client, fetcher logFetcher, kinds map[common.Address]erc8004.Registry, tokens map[common.Address]bool, db *sink.Postgres, a, b, finalized uint64) (*sink.Batch, error) {
-	raw, err := fetcher.Fetch(ctx, a, b)
-	if err != nil {
-		return nil, fmt.Errorf("fetch logs %d-%d: %w", a, b, err)
-	}
-	stored, err := db.Blocks(ctx, chainID, a, b)
-	if err != nil {
-		return nil, fmt.Errorf("read stored headers %d-%d: %w", a, b, err)
-	}
-	want := map[uint64]bool{}
-	for _, l := range raw {
-		want[l.BlockNumber] = true
-	}
-	for _, s := range stored {
-		want[s.Number] = true
-	}
-	for n := max(a, finalized+1); n <= b && finalized < b; n++ {
-		want[n] = true
-	}
-	nums := make([]uint64, 0, len(want))
-	for n := range want {
-		nums = append(nums, n)
-	}
-	slices.Sort(nums)
-	headers := map[uint64]chain.Header{}
-	if len(nums) > 0 {
-		hs, err := client.Headers(ctx, nums)
-		if err != nil {
-			return nil, fmt.Errorf("fetch %d headers from %d: %w", len(nums), nums[0], err)
-		}
-		for _, h := range hs {
-			headers[h.Number] = h
-		}
-		for _, n := range nums {
-			if _, ok := headers[n]; !ok {
-				return nil, fmt.Errorf("%w: header %d missing from the answer", chain.ErrInconsistent, n)
-			}
-		}
-	}
-	for _, s := range stored {
-		if h := headers[s.Number]; h.Hash != s.Hash {
-			return nil, fmt.Errorf("%w: block %d is %s on the node, %s in the database; let 'indexer run' roll it back, or rewind",
-				ErrChainChanged, s.Number, h.Hash.Hex(), s.Hash.Hex())
-		}
-	}
-	if err := chain.Validate(raw, a, b, headers); err != nil {
-		return nil, fmt.Errorf("validate logs %d-%d: %w", a, b, err)
-	}
-	logs, pays := decodeLogs(raw, kinds, tokens, headers)
-	batch := &sink.Batch{ChainID: chainID, From: a, To: b, Logs: logs, Payments: pays}
-	for _, n := range nums {
-		h := headers[n]
-		batch.Blocks = append(batch.Blocks, sink.Block{Number: h.Number, Hash: h.Hash, ParentHash: h.ParentHash, Time: h.Time})
-	}
-	return batch, nil
-}
-
-// decodeLogs turns raw logs into sink logs as the indexer does: a log that does not decode is
-// kept raw with its error; the logs of tokens are returned apart, undecoded (sink.Batch.Payments).
-func decodeLogs(raw []types.Log, kinds map[common.Address]erc8004.Registry, tokens map[common.Address]bool,
-	headers map[uint64]chain.Header) (logs, pays []sink.Log) {
-	logs = make([]sink.Log, 0, len(raw))
-	for i := range raw {
-		l := &raw[i]
-		sl := sink.Log{Raw: *l, Registry: kinds[l.Address], BlockTime: headers[l.BlockNumber].Time}
-		if tokens[l.Address] {
-			pays = append(pays, sl)
-			continue
-		}
-		ev, err := erc8004.Decode(l)
-		if err != nil {
-			sl.DecodeErr = err
-		} else {
-			sl.Event = ev
-		}
-		logs = append(logs, sl)
-	}
-	return logs, pays
+	log *zap.Logger, progress func(block uint64)) (indexer.ReplayStats, error) {
+	return NewIndexer(spec, client, db, log, nil).Replay(ctx, from, to, finalized, progress)
 }

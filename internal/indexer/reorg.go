@@ -35,20 +35,18 @@ func (ix *Indexer) rollback(ctx context.Context, cur *sink.Block, finalized uint
 			"rerun with --allow-deep-reorg to roll back, or rewind by hand", ErrDeepReorg, cur.Number, cur.Hash.Hex(),
 			ix.cfg.FinalityDepth)
 	}
-	batch := &sink.Batch{ChainID: ix.cfg.ChainID, To: sink.MaxBlock, Expect: cur, Finalized: finalized}
+	from, keep := ix.cfg.StartBlock, (*sink.Block)(nil)
 	if found {
-		batch.From, batch.Cursor = fork.Number+1, &fork
-	} else {
-		batch.From, batch.DropCursor = ix.cfg.StartBlock, true
+		from, keep = fork.Number+1, &fork
 	}
-	st, err := ix.db.Replace(ctx, batch)
+	st, err := ix.db.RollBack(ctx, ix.cfg.ChainID, from, keep, cur, finalized)
 	if err != nil {
 		return false, err
 	}
-	reorg := &feed.Reorg{Fork: batch.From - 1, OldHead: cur.Number, Depth: depth}
+	reorg := &feed.Reorg{Fork: from - 1, OldHead: cur.Number, Depth: depth}
 	ix.log.Warn("reorg rolled back", zap.Uint64(fieldChainID, ix.cfg.ChainID), zap.Uint64("fork", reorg.Fork),
 		zap.Uint64("old_head", cur.Number), zap.Uint64("depth", depth), zap.Int64("rows", st.Deleted))
-	update := feed.Update{ChainID: ix.cfg.ChainID, From: batch.From, To: cur.Number, Finalized: finalized, Reorg: reorg, Stats: st}
+	update := feed.Update{ChainID: ix.cfg.ChainID, From: from, To: cur.Number, Finalized: finalized, Reorg: reorg, Stats: st}
 	if found {
 		update.Head = fork
 	}

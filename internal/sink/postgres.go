@@ -101,6 +101,16 @@ func (p *Postgres) Blocks(ctx context.Context, chainID, from, to uint64) ([]Bloc
 	return out, interpretError(err)
 }
 
+// RollBack removes, in one transaction, everything chainID stored from block from up, recomputes
+// the state derived from what remains and moves the cursor to keep, or deletes the cursor when
+// keep is nil (a rollback to before the start block). expect, when set, must be the stored cursor
+// (ErrCursorMoved otherwise); finalized is stored with the new cursor. It is the one rollback of
+// a range: reorgs (the engine) and operators' rewinds both take it.
+func (p *Postgres) RollBack(ctx context.Context, chainID, from uint64, keep, expect *Block, finalized uint64) (Stats, error) {
+	return p.Replace(ctx, &Batch{ChainID: chainID, From: from, To: MaxBlock, Cursor: keep, DropCursor: keep == nil,
+		Expect: expect, Finalized: finalized})
+}
+
 // Replace atomically replaces everything indexed in b's block range with b's contents. See the
 // package documentation. A range with nothing stored at or above its start (forward indexing)
 // takes the append path (the steps of Stage and Commit, in one go): no reads or deletes of old

@@ -242,7 +242,7 @@ func Run(ctx context.Context, live, fresh *pgxpool.Pool, o Options) (Report, err
 // sink like any other).
 func clear(ctx context.Context, pools ...*pgxpool.Pool) error {
 	for _, pool := range pools {
-		_, err := sink.NewPostgres(pool, zap.NewNop()).Replace(ctx, &sink.Batch{ChainID: devchain.ChainID, To: sink.MaxBlock, DropCursor: true})
+		_, err := sink.NewPostgres(pool, zap.NewNop()).RollBack(ctx, devchain.ChainID, 0, nil, nil, 0)
 		if err != nil {
 			return fmt.Errorf("clear the previous segment: %w", err)
 		}

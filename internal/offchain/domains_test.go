@@ -150,9 +150,7 @@ func TestWorker_Domains(t *testing.T) {
 	}, 10*time.Second, 20*time.Millisecond)
 
 	// A reorg that removes the agent removes its domains.
-	_, err = pool.Exec(context.Background(), `DELETE FROM erc8004_agents WHERE agent_id = 1`)
-	require.NoError(t, err)
-	rollback(t, pool)
+	rollback(t, pool, `DELETE FROM erc8004_agents WHERE agent_id = 1`)
 	require.Eventually(t, func() bool { return len(domainRows(t, pool, 1)) == 0 }, 10*time.Second, 20*time.Millisecond)
 }
 

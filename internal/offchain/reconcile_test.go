@@ -46,9 +46,7 @@ func TestWorker_Incremental(t *testing.T) {
 
 	// A rollback below the mark: the next reconcile is a full one (it finds agent 2, and removes
 	// agent 3, which the rollback took away).
-	_, err = pool.Exec(ctx, `DELETE FROM erc8004_agents WHERE agent_id = 3`)
-	require.NoError(t, err)
-	rollback(t, pool)
+	rollback(t, pool, `DELETE FROM erc8004_agents WHERE agent_id = 3`)
 	c, marks, err = s.reconcile(ctx, marks, false)
 	require.NoError(t, err)
 	require.Equal(t, reconcileCounts{RegsAdded: 1, RegsRemoved: 1}, c)

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/ethereum/go-ethereum/crypto"
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/stretchr/testify/require"
 	"go.uber.org/zap/zaptest"
@@ -22,9 +23,9 @@ import (
 
 const testRegistry = "0x8004a169fb4a3325136eb29fa0ceb6d2e539a432"
 
-// advance moves chain 1's cursor one block up (finalized), as an indexer's commit does, and
-// returns the new block.
-func advance(t *testing.T, pool *pgxpool.Pool) int64 {
+// advance moves chain 1's cursor one block up (finalized) in tx, as an indexer's commit does
+// with its rows, and returns the new block.
+func advance(t *testing.T, tx pgx.Tx) int64 {
 	t.Helper()
 	const q = `
 		INSERT INTO erc8004_cursors (chain_id, block_number, block_hash, finalized_block) VALUES (1, 100, '0x64', 100)
@@ -32,17 +33,28 @@ func advance(t *testing.T, pool *pgxpool.Pool) int64 {
 		    block_hash = '0x' || to_hex(erc8004_cursors.block_number + 1), finalized_block = erc8004_cursors.block_number + 1
 		RETURNING block_number`
 	var b int64
-	require.NoError(t, pool.QueryRow(context.Background(), q).Scan(&b))
+	require.NoError(t, tx.QueryRow(context.Background(), q).Scan(&b))
 	return b
 }
 
-// rollback moves chain 1's cursor one block down, as a reorg's rollback does (the caller
-// removes or changes the rows the rollback would).
-func rollback(t *testing.T, pool *pgxpool.Pool) {
+// commit runs fn in one transaction, as the indexer commits its rows with its cursor.
+func commit(t *testing.T, pool *pgxpool.Pool, fn func(tx pgx.Tx) error) {
 	t.Helper()
-	_, err := pool.Exec(context.Background(), `UPDATE erc8004_cursors SET block_number = block_number - 1,
-		block_hash = '0x' || to_hex(block_number - 1), finalized_block = block_number - 1 WHERE chain_id = 1`)
-	require.NoError(t, err)
+	require.NoError(t, pgx.BeginFunc(context.Background(), pool, fn))
+}
+
+// rollback runs stmt (what a reorg's rollback removes or changes) and moves chain 1's cursor one
+// block down, in one transaction as the indexer's rollback does.
+func rollback(t *testing.T, pool *pgxpool.Pool, stmt string, args ...any) {
+	t.Helper()
+	commit(t, pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(context.Background(), stmt, args...); err != nil {
+			return err
+		}
+		_, err := tx.Exec(context.Background(), `UPDATE erc8004_cursors SET block_number = block_number - 1,
+			block_hash = '0x' || to_hex(block_number - 1), finalized_block = block_number - 1 WHERE chain_id = 1`)
+		return err
+	})
 }
 
 // putAgent inserts or updates an agent as the indexer's projection would, in a new block.
@@ -54,23 +66,29 @@ func putAgent(t *testing.T, pool *pgxpool.Pool, id int, uri string) {
 		VALUES (1, $1, $2, '0x00000000000000000000000000000000000000aa', $3, $4, '0x01', 0, $4, '0x01', 0)
 		ON CONFLICT (chain_id, registry, agent_id) DO UPDATE SET agent_uri = EXCLUDED.agent_uri,
 		    updated_block = EXCLUDED.updated_block`
-	_, err := pool.Exec(context.Background(), q, testRegistry, id, uri, advance(t, pool))
-	require.NoError(t, err)
+	commit(t, pool, func(tx pgx.Tx) error {
+		_, err := tx.Exec(context.Background(), q, testRegistry, id, uri, advance(t, tx))
+		return err
+	})
 }
 
 // putFeedback inserts a feedback as the indexer's projection would, and moves the cursor to the
-// feedback's block when it is below.
+// feedback's block when it is below, in one transaction.
 func putFeedback(t *testing.T, pool *pgxpool.Pool, block int, agent int, uri, hash string) {
 	t.Helper()
-	_, err := pool.Exec(context.Background(), `UPDATE erc8004_cursors SET block_number = $1, block_hash = '0x' || to_hex($1),
-		finalized_block = $1 WHERE chain_id = 1 AND block_number < $1`, block)
-	require.NoError(t, err)
 	const q = `
 		INSERT INTO erc8004_reputation (chain_id, registry, agent_id, client_address, feedback_index, value,
 		    value_decimals, feedback_uri, feedback_hash, block_number, tx_hash, log_index)
 		VALUES (1, $1, $2, '0x00000000000000000000000000000000000000bb', $3, 100, 0, $4, $5, $6, '0x02', 0)`
-	_, err = pool.Exec(context.Background(), q, testRegistry, agent, block, uri, hash, block)
-	require.NoError(t, err)
+	commit(t, pool, func(tx pgx.Tx) error {
+		_, err := tx.Exec(context.Background(), `UPDATE erc8004_cursors SET block_number = $1, block_hash = '0x' || to_hex($1),
+			finalized_block = $1 WHERE chain_id = 1 AND block_number < $1`, block)
+		if err != nil {
+			return err
+		}
+		_, err = tx.Exec(context.Background(), q, testRegistry, agent, block, uri, hash, block)
+		return err
+	})
 }
 
 // startWorker runs a worker on pool until the test ends and returns it.
@@ -247,9 +265,7 @@ func TestWorker_Registrations(t *testing.T) {
 	require.Equal(t, 2, docs, "both documents agent 1 served are in its history")
 
 	// A reorg that removes an agent removes its rows.
-	_, err = pool.Exec(context.Background(), `DELETE FROM erc8004_agents WHERE agent_id = 1`)
-	require.NoError(t, err)
-	rollback(t, pool)
+	rollback(t, pool, `DELETE FROM erc8004_agents WHERE agent_id = 1`)
 	require.Eventually(t, func() bool {
 		var n int
 		require.NoError(t, pool.QueryRow(context.Background(),
@@ -343,16 +359,12 @@ func TestWorker_Feedback(t *testing.T) {
 
 	// A reorg replaces the feedback at block 10 with another one: the old file row goes and the
 	// new one is fetched.
-	_, err := pool.Exec(context.Background(), `UPDATE erc8004_reputation SET feedback_hash = $1 WHERE block_number = 10`, bad)
-	require.NoError(t, err)
-	rollback(t, pool)
+	rollback(t, pool, `UPDATE erc8004_reputation SET feedback_hash = $1 WHERE block_number = 10`, bad)
 	require.Eventually(t, func() bool {
 		f, ok := files()[10]
 		return ok && f.HashOK != nil && !*f.HashOK
 	}, 10*time.Second, 20*time.Millisecond)
-	_, err = pool.Exec(context.Background(), `DELETE FROM erc8004_reputation WHERE block_number = 11`)
-	require.NoError(t, err)
-	rollback(t, pool)
+	rollback(t, pool, `DELETE FROM erc8004_reputation WHERE block_number = 11`)
 	require.Eventually(t, func() bool { _, ok := files()[11]; return !ok }, 10*time.Second, 20*time.Millisecond)
 }
 

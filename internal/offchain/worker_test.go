@@ -193,7 +193,9 @@ func TestWorker_Registrations(t *testing.T) {
 	r := testResolver(t, func(c *Config) {
 		c.IPFSGateways = []string{srv.URL + "/ipfs/"}
 		c.ArweaveGateways = []string{srv.URL + "/ipfs/"}
-		c.Timeout = 300 * time.Millisecond
+		// /slow must time out; every other file must answer within it even on a loaded host
+		// (300 ms was too short for the 2 MiB body's headers under load).
+		c.Timeout = 2 * time.Second
 		c.Attempts = 1
 	})
 	uris := map[int]string{

@@ -64,6 +64,8 @@ chains:
   - chain: "31337"
     rpc_urls: [ws://127.0.0.1:8546]
     identity_registry: 0x5FbDB2315678afecb367f032d93F642f64180aa3
+    reputation_registry: 0xe7f1725E7734CE288F8367e1Bb143E90bb3F0512
+    validation_registry: 0x9fE46736679d2D9a65F0992F2272dE9f3c7fa6e0
 `
 
 func TestLoadFile(t *testing.T) {
@@ -90,8 +92,12 @@ func TestLoadFile(t *testing.T) {
 		require.EqualValues(t, 9000000, *sep.StartBlock)
 		require.False(t, *sep.UseFinalizedTag)
 		require.True(t, sep.AllowDeepReorg)
+		require.EqualValues(t, 32, sep.FinalityDepth)
 		require.Equal(t, "31337", local.Name)
 		require.EqualValues(t, 31337, local.ID)
+		require.Equal(t, "0x5FbDB2315678afecb367f032d93F642f64180aa3", local.IdentityRegistry)
+		require.Equal(t, "0xe7f1725E7734CE288F8367e1Bb143E90bb3F0512", local.ReputationRegistry)
+		require.Equal(t, "0x9fE46736679d2D9a65F0992F2272dE9f3c7fa6e0", local.ValidationRegistry)
 	})
 
 	t.Run("FlagsAndEnvWin", func(t *testing.T) {

@@ -166,6 +166,9 @@ func replaceRange(ctx context.Context, p *Postgres, tx pgx.Tx, b *Batch) (Stats,
 	if st.Deleted, err = deleteRange(ctx, tx, b.ChainID, b.From, b.To); err != nil {
 		return st, err
 	}
+	if _, err := dropRepeatedRequests(ctx, tx, b); err != nil {
+		return st, err
+	}
 	if st.Inserted, err = copyRows(ctx, tx, b, bin, allTables); err != nil {
 		return st, err
 	}

@@ -4,21 +4,36 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/erc8004-indexer/erc8004-indexer/internal/erc8004"
 )
 
-// ErrSetAside is wrapped by the DecodeErr of a decoded log that the sink stored raw in
+// ErrSetAside is wrapped by the DecodeErr of a decoded log that is stored raw in
 // erc8004_events, with the reason as its decode_error, because the index cannot apply it: a
-// repeated validation request. The chain goes on past it.
+// repeated validation request, or a log whose rows the database refuses (IsDataError). The
+// chain goes on past it.
 var ErrSetAside = errors.New("set aside")
 
-// setAside turns l into a raw log with the reason it was set aside.
-func setAside(l *Log, reason string) {
+// SetAside turns l into a raw log with the reason it was set aside (ErrSetAside).
+func (l *Log) SetAside(reason string) {
 	l.Event = nil
 	l.DecodeErr = fmt.Errorf("%w: %s", ErrSetAside, reason)
+}
+
+// IsDataError reports whether err is PostgreSQL refusing the data itself: an error of SQLSTATE
+// class 22 (data exception: a value out of range, an untranslatable character) or 23 (integrity
+// constraint violation). Writing the same rows again fails the same way, unlike a lost
+// connection or a timeout.
+func IsDataError(err error) bool {
+	var pgErr *pgconn.PgError
+	if !errors.As(err, &pgErr) {
+		return false
+	}
+	return strings.HasPrefix(pgErr.Code, "22") || strings.HasPrefix(pgErr.Code, "23")
 }
 
 // qStoredRequests finds the stored validation requests among (registry, request hash) pairs.
@@ -50,7 +65,7 @@ func dropRepeatedRequests(ctx context.Context, tx pgx.Tx, b *Batch) ([]int, erro
 		k := key{hexAddr(b.Logs[i].Raw.Address), hexHash(ev.RequestHash)}
 		if j, seen := first[k]; seen {
 			p := &b.Logs[j].Raw
-			setAside(&b.Logs[i], fmt.Sprintf("validation request %s repeats the request of block %d log %d", k[1], p.BlockNumber, p.Index))
+			b.Logs[i].SetAside(fmt.Sprintf("validation request %s repeats the request of block %d log %d", k[1], p.BlockNumber, p.Index))
 			set = append(set, i)
 			continue
 		}
@@ -84,7 +99,7 @@ func dropRepeatedRequests(ctx context.Context, tx pgx.Tx, b *Batch) ([]int, erro
 	}
 	for _, s := range stored {
 		i := first[s.k]
-		setAside(&b.Logs[i], fmt.Sprintf("validation request %s repeats the request of block %d log %d", s.k[1], s.block, s.index))
+		b.Logs[i].SetAside(fmt.Sprintf("validation request %s repeats the request of block %d log %d", s.k[1], s.block, s.index))
 		set = append(set, i)
 	}
 	return set, nil

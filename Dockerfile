@@ -2,7 +2,7 @@
 #
 # The indexer as a container image: a static Go binary (no cgo) on a distroless base, run as a
 # non-root user. The default command is `indexer run`, configured by environment variables
-# (DATABASE_URL, CHAIN, RPC_URL, VALKEY_URL, HTTP_ADDR, ... see README "Configuration") or a YAML
+# (DATABASE_URL, CHAIN, RPC_URL, VALKEY_URL, HTTP_ADDR, ... see docs/configuration.md) or a YAML
 # file (INDEXER_CONFIG=/path/indexer.yaml).
 #
 #   docker build -t erc8004-indexer .

@@ -44,10 +44,10 @@ next run resumes exactly where the last commit ended. Reorgs are detected by par
 back; one deeper than the finality depth halts the indexer unless --allow-deep-reorg is given.
 
 Chains: one from the command line (--chain with a built-in deployment, or --chain-id with registry
-addresses), or several from a YAML file (--config; see the README). A built-in chain whose start
-block is not known, and a custom deployment without --from-block, start at the registries' first
-Upgraded log, found with one eth_getLogs (else a binary search over eth_getCode). An RPC endpoint
-that serves another chain id is refused at start.
+addresses), or several from a YAML file (--config; see docs/configuration.md). A built-in chain
+whose start block is not known, and a custom deployment without --from-block, start at the
+registries' first Upgraded log, found with one eth_getLogs (else a binary search over eth_getCode).
+An RPC endpoint that serves another chain id is refused at start.
 
 With several chains, such an endpoint (or a deep reorg) halts that chain only: it is logged, shown
 by erc8004_chain_halted and /readyz, and the other chains go on. The process exits 1 when no chain

@@ -97,6 +97,9 @@ type Options struct {
 	// MaxResponseBytes caps one eth_getLogs response; a larger one is
 	// reported as ErrTooManyResults (default 512 MiB).
 	MaxResponseBytes int64
+	// ForeignLogs, when set, is told how many logs an eth_getLogs answer carried from an address
+	// the query did not ask for (they are dropped, see Client.Logs). It must not block.
+	ForeignLogs func(n int)
 }
 
 const (

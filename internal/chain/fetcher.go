@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
 	"slices"
 	"strconv"
@@ -86,6 +87,9 @@ func (f *RangeFetcher) Fetch(ctx context.Context, from, to uint64) ([]types.Log,
 	}
 	lo, hi := f.limits()
 	var all []types.Log
+	foreign := 0
+	// One line and one count per batch, however many requests it took.
+	defer func() { f.Client.reportForeign(LogQuery{From: from, To: to}, foreign) }()
 	for cur := from; ; {
 		raw := f.span.Load() // 0 until the first change: Span then returns the initial span
 		span := f.Span()
@@ -93,7 +97,8 @@ func (f *RangeFetcher) Fetch(ctx context.Context, from, to uint64) ([]types.Log,
 		if to-cur >= span {
 			end = cur + span - 1
 		}
-		logs, err := f.Client.Logs(ctx, LogQuery{From: cur, To: end, Addresses: f.Addresses, Topics: f.Topics})
+		logs, dropped, err := f.Client.logs(ctx, LogQuery{From: cur, To: end, Addresses: f.Addresses, Topics: f.Topics})
+		foreign += dropped
 		if err != nil {
 			if !errors.Is(err, ErrTooManyResults) {
 				return nil, fmt.Errorf("fetch logs %d-%d: %w", from, to, err)
@@ -143,7 +148,8 @@ func compareLogs(a, b types.Log) int {
 
 // Validate checks logs returned for the block range [from, to]: each log is
 // inside the range, not marked removed and has a block hash; no two logs share
-// (block, log index); all logs of one block carry the same block hash; and,
+// (block, log index); log and transaction indexes fit the schema's int32; all logs of one
+// block carry the same block hash; and,
 // when headers is not nil, every log's block hash equals the hash of the
 // header of its block (a log of a block missing from headers is an error).
 // It returns ErrInconsistent wrapped with a one-line reason.
@@ -163,6 +169,10 @@ func Validate(logs []types.Log, from, to uint64, headers map[uint64]Header) erro
 			return fmt.Errorf("%w: log %d of block %d is outside blocks %d-%d", ErrInconsistent, l.Index, l.BlockNumber, from, to)
 		case l.BlockHash == (common.Hash{}):
 			return fmt.Errorf("%w: log %d of block %d has no block hash", ErrInconsistent, l.Index, l.BlockNumber)
+		case l.Index > math.MaxInt32 || l.TxIndex > math.MaxInt32:
+			// The schema stores both as integer; no real block comes near 2^31 logs. A cast
+			// would wrap and collide with another log's key.
+			return fmt.Errorf("%w: log %d (transaction %d) of block %d: index beyond 2^31-1", ErrInconsistent, l.Index, l.TxIndex, l.BlockNumber)
 		}
 		if sorted {
 			if i > 0 && logs[i-1].BlockNumber == l.BlockNumber && logs[i-1].Index == l.Index {

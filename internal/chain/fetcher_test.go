@@ -191,6 +191,15 @@ func TestRangeFetcher_RejectsBadAnswers(t *testing.T) {
 			},
 			want: "marked removed",
 		},
+		"LogIndexBeyondInt32": {
+			mutate: func(ls []types.Log) []types.Log {
+				if len(ls) > 0 {
+					ls[len(ls)-1].Index = 1 << 31
+				}
+				return ls
+			},
+			want: "index beyond 2^31-1",
+		},
 		"MixedBlockHashes": {
 			mutate: func(ls []types.Log) []types.Log {
 				if len(ls) > 0 {
@@ -248,6 +257,8 @@ func TestValidate(t *testing.T) {
 		{name: "DuplicateUnsorted", logs: append(reversed, good[3]), want: "duplicate log index"},
 		{name: "Removed", logs: edit(func(ls []types.Log) { ls[4].Removed = true }), want: "marked removed"},
 		{name: "ZeroBlockHash", logs: edit(func(ls []types.Log) { ls[4].BlockHash = common.Hash{} }), want: "no block hash"},
+		{name: "LogIndexBeyondInt32", logs: edit(func(ls []types.Log) { ls[len(ls)-1].Index = 1 << 31 }), want: "index beyond 2^31-1"},
+		{name: "TxIndexBeyondInt32", logs: edit(func(ls []types.Log) { ls[0].TxIndex = 1 << 31 }), want: "index beyond 2^31-1"},
 		{name: "TwoHashesInBlock", logs: edit(func(ls []types.Log) { ls[1].BlockHash = hashOf("x") }), want: "two block hashes"},
 		{
 			name: "HeaderMismatch",

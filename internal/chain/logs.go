@@ -8,12 +8,14 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"sync"
 
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/common/hexutil"
 	"github.com/ethereum/go-ethereum/core/types"
 	"github.com/ethereum/go-ethereum/rpc"
+	"go.uber.org/zap"
 )
 
 // LogQuery selects logs for one eth_getLogs call: either the block range
@@ -69,13 +71,36 @@ func (q LogQuery) filterArg() (map[string]any, error) {
 // so that the caller can shrink the range; a timeout on a multi-block range
 // counts as ErrTooManyResults. The logs are neither sorted nor validated: see
 // RangeFetcher and Validate.
+//
+// Logs from an address the query did not name are dropped (an RPC that ignores the address
+// filter must not write a foreign contract's events into the index); they are counted through
+// Options.ForeignLogs and logged once per call.
 func (c *Client) Logs(ctx context.Context, q LogQuery) ([]types.Log, error) {
+	logs, foreign, err := c.logs(ctx, q)
+	c.reportForeign(q, foreign)
+	return logs, err
+}
+
+// reportForeign counts and logs, in one line, the n foreign logs dropped while answering q.
+func (c *Client) reportForeign(q LogQuery, n int) {
+	if n == 0 {
+		return
+	}
+	if c.opts.ForeignLogs != nil {
+		c.opts.ForeignLogs(n)
+	}
+	c.log.Warn("dropped logs of addresses outside the query", zap.String("query", q.String()), zap.Int("logs", n))
+}
+
+// logs is Logs without the report: it also returns how many foreign logs it dropped.
+func (c *Client) logs(ctx context.Context, q LogQuery) ([]types.Log, int, error) {
 	arg, err := q.filterArg()
 	if err != nil {
-		return nil, fmt.Errorf("get logs %s: %w", q, err)
+		return nil, 0, fmt.Errorf("get logs %s: %w", q, err)
 	}
 	co := classifyOpts{logs: true, logsRange: q.BlockHash == nil && q.To > q.From, from: q.From, to: q.To}
 	var logs []types.Log
+	foreign := 0
 	err = c.do(ctx, "get logs "+q.String(), co, func(ctx context.Context, ep *endpoint) error {
 		if q.BlockHash == nil {
 			if err := c.ensureHead(ctx, ep, q.To); err != nil {
@@ -94,13 +119,28 @@ func (c *Client) Logs(ctx context.Context, q LogQuery) ([]types.Log, error) {
 				}
 			}
 		}
-		logs = got
+		logs, foreign = dropForeign(got, q.Addresses)
 		return nil
 	})
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
-	return logs, nil
+	return logs, foreign, nil
+}
+
+// dropForeign removes, in place, the logs whose address is not in addrs (none when addrs is
+// empty: the query asked for every address) and returns how many it removed.
+func dropForeign(logs []types.Log, addrs []common.Address) ([]types.Log, int) {
+	if len(addrs) == 0 {
+		return logs, 0
+	}
+	kept := logs[:0]
+	for i := range logs {
+		if slices.Contains(addrs, logs[i].Address) {
+			kept = append(kept, logs[i])
+		}
+	}
+	return kept, len(logs) - len(kept)
 }
 
 // getLogs sends one eth_getLogs request to ep. Over HTTP the request is made

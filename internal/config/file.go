@@ -36,6 +36,10 @@ import (
 //	    rpc_urls: [http://127.0.0.1:8545]
 //	    identity_registry: 0x5FbDB2315678afecb367f032d93F642f64180aa3
 //	    start_block: 0
+//	offchain: # the off-chain worker of run (FileOffchain)
+//	  ipfs_gateways: [https://ipfs.io/ipfs/]
+//	api: # indexer api (FileAPI)
+//	  listen: 0.0.0.0:8080
 type File struct {
 	DatabaseURL    string         `yaml:"database_url"`
 	Schema         string         `yaml:"schema"`
@@ -153,6 +157,7 @@ func (c *Config) LoadFile(fs *flag.FlagSet, getenv func(string) string) error {
 	if err := f.API.apply(c.ConfigFile, &c.API, explicit); err != nil {
 		return err
 	}
+	c.applyFileOffchain(f.Offchain, explicit)
 
 	chains := f.Chains
 	if len(c.Chains) > 0 {
@@ -234,6 +239,19 @@ func (f *File) expand(path string, getenv func(string) string) error {
 	str("key_prefix", &f.KeyPrefix)
 	if f.HTTPAddr != nil {
 		str("http_addr", f.HTTPAddr)
+	}
+	if a := f.API; a != nil {
+		str("api.listen", &a.Listen)
+		str("api.anonymous_rate", &a.AnonymousRate)
+		str("api.key_rate", &a.KeyRate)
+		str("api.cache_ttl", &a.CacheTTL)
+		str("api.request_timeout", &a.RequestTimeout)
+	}
+	for i := range f.Offchain.IPFSGateways {
+		str(fmt.Sprintf("offchain.ipfs_gateways[%d]", i), &f.Offchain.IPFSGateways[i])
+	}
+	for i := range f.Offchain.ArweaveGateways {
+		str(fmt.Sprintf("offchain.arweave_gateways[%d]", i), &f.Offchain.ArweaveGateways[i])
 	}
 	for i := range f.Chains {
 		fc := &f.Chains[i]

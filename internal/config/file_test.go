@@ -64,6 +64,8 @@ chains:
   - chain: "31337"
     rpc_urls: [ws://127.0.0.1:8546]
     identity_registry: 0x5FbDB2315678afecb367f032d93F642f64180aa3
+    reputation_registry: 0xe7f1725E7734CE288F8367e1Bb143E90bb3F0512
+    validation_registry: 0x9fE46736679d2D9a65F0992F2272dE9f3c7fa6e0
 `
 
 func TestLoadFile(t *testing.T) {
@@ -90,8 +92,12 @@ func TestLoadFile(t *testing.T) {
 		require.EqualValues(t, 9000000, *sep.StartBlock)
 		require.False(t, *sep.UseFinalizedTag)
 		require.True(t, sep.AllowDeepReorg)
+		require.EqualValues(t, 32, sep.FinalityDepth)
 		require.Equal(t, "31337", local.Name)
 		require.EqualValues(t, 31337, local.ID)
+		require.Equal(t, "0x5FbDB2315678afecb367f032d93F642f64180aa3", local.IdentityRegistry)
+		require.Equal(t, "0xe7f1725E7734CE288F8367e1Bb143E90bb3F0512", local.ReputationRegistry)
+		require.Equal(t, "0x9fE46736679d2D9a65F0992F2272dE9f3c7fa6e0", local.ValidationRegistry)
 	})
 
 	t.Run("FlagsAndEnvWin", func(t *testing.T) {
@@ -227,4 +233,183 @@ func TestChains_Table(t *testing.T) {
 	arc, _ := LookupChain("arc-testnet")
 	require.Equal(t, testnetValidation, arc.ValidationRegistry)
 	require.True(t, arc.StartKnown())
+}
+
+// loadFlags binds the flags bind names (a command's flag groups), applies env and args, then
+// loads the file.
+func loadFlags(t *testing.T, bind func(*Config, *flag.FlagSet), env map[string]string, args ...string) (*Config, error) {
+	t.Helper()
+	cfg := Default()
+	fs := flag.NewFlagSet("test", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	bind(&cfg, fs)
+	getenv := func(k string) string { return env[k] }
+	require.NoError(t, ApplyEnv(fs, getenv))
+	require.NoError(t, fs.Parse(args))
+	return &cfg, cfg.LoadFile(fs, getenv)
+}
+
+// runFlags binds the flag groups of `indexer run`.
+func runFlags(cfg *Config, fs *flag.FlagSet) {
+	cfg.DatabaseFlags(fs)
+	cfg.ChainFlags(fs)
+	cfg.IndexFlags(fs)
+	cfg.FileFlags(fs)
+	cfg.HTTPFlags(fs)
+	cfg.ValkeyFlags(fs)
+	cfg.PublishFlags(fs)
+	cfg.PaymentFlags(fs)
+	cfg.OffchainFlags(fs)
+	cfg.LogFlags(fs)
+}
+
+// apiFlags binds the flag groups of `indexer api`.
+func apiFlags(cfg *Config, fs *flag.FlagSet) {
+	cfg.DatabaseFlags(fs)
+	cfg.ValkeyFlags(fs)
+	cfg.APIFlags(fs)
+	cfg.FileFlags(fs)
+	cfg.LogFlags(fs)
+}
+
+const oneChain = `
+chains:
+  - chain: base
+    rpc_urls: [http://x]
+`
+
+// TestLoadFile_Sections checks that every key of every section of the file reaches the
+// configuration, and that a flag or variable still wins over it.
+func TestLoadFile_Sections(t *testing.T) {
+	t.Parallel()
+
+	t.Run("TopLevel", func(t *testing.T) {
+		t.Parallel()
+		path := writeFile(t, `
+database_url: postgres://h/db
+schema: idx
+valkey_url: redis://${VK_HOST}:6379/0
+key_prefix: "t:"
+agent_ttl: 0s
+http_addr: ""
+max_lag: 5
+log_format: json
+log_level: warn
+allow_deep_reorg: true
+`+oneChain)
+		cfg, err := loadFlags(t, runFlags, map[string]string{"VK_HOST": "vk"}, "--config", path)
+		require.NoError(t, err)
+		require.Equal(t, "postgres://h/db", cfg.DatabaseURL)
+		require.Equal(t, "idx", cfg.Schema)
+		require.Equal(t, "redis://vk:6379/0", cfg.ValkeyURL)
+		require.Equal(t, "t:", cfg.KeyPrefix)
+		require.Zero(t, cfg.AgentTTL)
+		require.Empty(t, cfg.HTTPAddr, `http_addr: "" turns the server off`)
+		require.EqualValues(t, 5, cfg.MaxLag)
+		require.Equal(t, "json", cfg.LogFormat)
+		require.Equal(t, "warn", cfg.LogLevel)
+		require.True(t, cfg.AllowDeepReorg)
+
+		cfg, err = loadFlags(t, runFlags, map[string]string{"VK_HOST": "vk", "DB_SCHEMA": "env"},
+			"--config", path, "--key-prefix", "flag:", "--agent-ttl", "1h", "--log-level", "debug")
+		require.NoError(t, err)
+		require.Equal(t, "env", cfg.Schema)
+		require.Equal(t, "flag:", cfg.KeyPrefix)
+		require.Equal(t, time.Hour, cfg.AgentTTL)
+		require.Equal(t, "debug", cfg.LogLevel)
+	})
+
+	t.Run("ChainPayments", func(t *testing.T) {
+		t.Parallel()
+		path := writeFile(t, `
+chains:
+  - chain: base
+    rpc_urls: [http://x]
+    payment_tokens: [none, "0x5FbDB2315678afecb367f032d93F642f64180aa3:18"]
+    payment_owners: true
+`)
+		cfg, err := loadFlags(t, runFlags, nil, "--config", path)
+		require.NoError(t, err)
+		require.Equal(t, []string{"none", "0x5FbDB2315678afecb367f032d93F642f64180aa3:18"}, cfg.FileChains[0].PaymentTokens)
+		require.True(t, *cfg.FileChains[0].PaymentOwners)
+
+		_, err = loadFlags(t, runFlags, nil, "--config", path, "--payment-token", "none")
+		require.ErrorContains(t, err, "--payment-token cannot be combined with --config")
+	})
+
+	t.Run("Offchain", func(t *testing.T) {
+		t.Parallel()
+		path := writeFile(t, `
+offchain:
+  fetch: false
+  ipfs_gateways: [https://gw.example/ipfs/, "https://${GW}/ipfs/"]
+  arweave_gateways: [https://ar.example/]
+  allow_http: true
+  allow_private: true
+  max_bytes: 2048
+  timeout: 3s
+  concurrency: 8
+  per_host: 2
+  refresh: 1h
+  verify_domains: false
+`+oneChain)
+		env := map[string]string{"GW": "gw2.example"}
+		cfg, err := loadFlags(t, runFlags, env, "--config", path)
+		require.NoError(t, err)
+		require.Equal(t, Offchain{
+			Fetch:           false,
+			IPFSGateways:    []string{"https://gw.example/ipfs/", "https://gw2.example/ipfs/"},
+			ArweaveGateways: []string{"https://ar.example/"},
+			AllowHTTP:       true,
+			AllowPrivate:    true,
+			MaxBytes:        2048,
+			Timeout:         3 * time.Second,
+			Concurrency:     8,
+			PerHost:         2,
+			Refresh:         time.Hour,
+			VerifyDomains:   false,
+		}, cfg.Offchain)
+
+		env["OFFCHAIN_TIMEOUT"] = "9s"
+		cfg, err = loadFlags(t, runFlags, env, "--config", path, "--fetch-offchain", "--offchain-per-host", "3",
+			"--ipfs-gateway", "https://flag.example/ipfs/")
+		require.NoError(t, err)
+		require.True(t, cfg.Offchain.Fetch)
+		require.EqualValues(t, 3, cfg.Offchain.PerHost)
+		require.Equal(t, 9*time.Second, cfg.Offchain.Timeout)
+		require.Equal(t, []string{"https://flag.example/ipfs/"}, cfg.Offchain.IPFSGateways)
+		require.EqualValues(t, 8, cfg.Offchain.Concurrency, "the file fills the rest")
+
+		bad := writeFile(t, "offchain:\n  ipfs_gateways: [ftp://gw]\n"+oneChain)
+		_, err = loadFlags(t, runFlags, nil, "--config", bad)
+		require.ErrorContains(t, err, `invalid --ipfs-gateway "ftp://gw": must be an http(s) URL`)
+	})
+
+	t.Run("API", func(t *testing.T) {
+		t.Parallel()
+		path := writeFile(t, `
+api:
+  listen: ${API_HOST}:8081
+  anonymous_rate: 0
+  key_rate: 100/10s
+  cache_ttl: 1m
+  trusted_proxies: 2
+  request_timeout: 3s
+`+oneChain)
+		env := map[string]string{"API_HOST": "0.0.0.0"}
+		cfg, err := loadFlags(t, apiFlags, env, "--config", path)
+		require.NoError(t, err)
+		require.Equal(t, API{Listen: "0.0.0.0:8081", KeyRate: Rate{Limit: 100, Per: 10 * time.Second},
+			CacheTTL: time.Minute, TrustedProxies: 2, RequestTimeout: 3 * time.Second}, cfg.API)
+
+		env["API_CACHE_TTL"] = "0s"
+		cfg, err = loadFlags(t, apiFlags, env, "--config", path, "--key-rate", "5/m")
+		require.NoError(t, err)
+		require.Equal(t, Rate{Limit: 5, Per: time.Minute}, cfg.API.KeyRate)
+		require.Zero(t, cfg.API.CacheTTL)
+
+		bad := writeFile(t, "api:\n  key_rate: fast\n"+oneChain)
+		_, err = loadFlags(t, apiFlags, nil, "--config", bad)
+		require.ErrorContains(t, err, `invalid api.key_rate "fast": must be N/s`)
+	})
 }

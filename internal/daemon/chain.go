@@ -60,8 +60,12 @@ type ChainSpec struct {
 // Dial connects to the chain's RPC endpoints; the client refuses an endpoint that serves
 // another chain id (see CheckEndpoints to fail fast at start).
 func (s ChainSpec) Dial(ctx context.Context, log *zap.Logger) (*chain.Client, error) {
-	client, err := chain.Dial(ctx, chain.Options{URLs: s.RPCURLs, Log: log, ChainID: s.ChainID,
-		PollInterval: s.PollInterval, RequestTimeout: s.RequestTimeout, RetryMax: s.MaxBackoff})
+	o := chain.Options{URLs: s.RPCURLs, Log: log, ChainID: s.ChainID,
+		PollInterval: s.PollInterval, RequestTimeout: s.RequestTimeout, RetryMax: s.MaxBackoff}
+	if s.Metrics != nil {
+		o.ForeignLogs = s.Metrics.ForeignLogs
+	}
+	client, err := chain.Dial(ctx, o)
 	if err != nil {
 		return nil, fmt.Errorf("dial chain %d: %w", s.ChainID, err)
 	}
@@ -355,6 +359,8 @@ func commitOf(u feed.Update) metrics.Commit {
 			c.Events = append(c.Events, l.Event.Name())
 		case errors.Is(l.DecodeErr, erc8004.ErrUnknownEvent):
 			c.Unknown++
+		case errors.Is(l.DecodeErr, sink.ErrSetAside):
+			c.SetAside++
 		default:
 			c.Malformed++
 		}

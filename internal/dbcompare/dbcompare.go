@@ -1,6 +1,6 @@
 // Package dbcompare compares two indexes of the same chain table by table: every table and view
 // of the schema contract, row by row, as JSON in a total order. testdb.Snapshot reads through it;
-// commands such as `indexer soak` use it to report differences rather than fail a test.
+// commands such as cmd/soak use it to report differences rather than fail a test.
 package dbcompare
 
 import (

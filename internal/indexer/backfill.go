@@ -276,9 +276,11 @@ func (ix *Indexer) stageAndCommit(ctx context.Context, batch *sink.Batch, prev, 
 			return prev.err
 		}
 	}
-	if err != nil {
+	if err != nil && !sink.IsDataError(err) {
 		return err
 	}
+	// A batch whose rows the database refused while staging is Replaced: commitBatch sets the
+	// refused logs aside.
 	return ix.commitBatch(ctx, batch, staged)
 }
 
@@ -361,9 +363,11 @@ func (ix *Indexer) commitBatch(ctx context.Context, batch *sink.Batch, staged *s
 	var st sink.Stats
 	var err error
 	if staged != nil {
-		st, err = staged.Commit(ctx)
+		if st, err = staged.Commit(ctx); sink.IsDataError(err) {
+			st, err = ix.setAsideRefused(ctx, batch, err)
+		}
 	} else {
-		st, err = ix.db.Replace(ctx, batch)
+		st, err = ix.replace(ctx, batch)
 	}
 	if err != nil {
 		return err

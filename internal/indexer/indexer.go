@@ -242,7 +242,7 @@ func (ix *Indexer) advance(ctx context.Context, expect *sink.Block, from, target
 	if finalized > prevFinalized {
 		batch.PruneFrom, batch.PruneBelow = prevFinalized, min(finalized, from)
 	}
-	st, err := ix.db.Replace(ctx, batch)
+	st, err := ix.replace(ctx, batch)
 	if err != nil {
 		return false, err
 	}

@@ -51,7 +51,7 @@ func (ix *Indexer) Replay(ctx context.Context, from, to, finalized uint64, progr
 		if err != nil {
 			return st, err
 		}
-		res, err := ix.db.Replace(ctx, batch)
+		res, err := ix.replace(ctx, batch)
 		if err != nil {
 			return st, err
 		}

@@ -27,7 +27,7 @@ type Metrics struct {
 	head, finalized, indexed, lag, active, lastCommit *prometheus.GaugeVec
 	halted                                            *prometheus.GaugeVec
 	reorgs, decodeErrors, events, batches, rows       *prometheus.CounterVec
-	rpcErrors, lockLosses                             *prometheus.CounterVec
+	rpcErrors, lockLosses, foreignLogs                *prometheus.CounterVec
 	reorgDepth, rpcSeconds, dbSeconds                 *prometheus.HistogramVec
 
 	offchainFetches               *prometheus.CounterVec
@@ -57,6 +57,7 @@ const (
 	RPCErrorsTotal     = "erc8004_rpc_errors_total"
 	DBCommitSeconds    = "erc8004_db_commit_duration_seconds"
 	LockLossesTotal    = "erc8004_lock_losses_total"
+	ForeignLogsTotal   = "erc8004_rpc_foreign_logs_total"
 
 	OffchainFetchesTotal    = "erc8004_offchain_fetches_total"
 	OffchainFetchSeconds    = "erc8004_offchain_fetch_duration_seconds"
@@ -69,7 +70,7 @@ const (
 func Names() []string {
 	return []string{HeadBlock, FinalizedBlock, IndexedBlock, LagBlocks, IndexerActive, ChainHalted, LastCommitSeconds,
 		ReorgsTotal, ReorgDepthBlocks, DecodeErrorsTotal, EventsTotal, BatchesTotal, RowsWrittenTotal,
-		RPCDurationSeconds, RPCErrorsTotal, DBCommitSeconds, LockLossesTotal,
+		RPCDurationSeconds, RPCErrorsTotal, DBCommitSeconds, LockLossesTotal, ForeignLogsTotal,
 		OffchainFetchesTotal, OffchainFetchSeconds, OffchainQueueDue, OffchainQueueLagSeconds}
 }
 
@@ -99,12 +100,15 @@ func New() *Metrics {
 		lastCommit: gauge(LastCommitSeconds, "Unix time of the last committed batch."),
 		reorgs:     counter(ReorgsTotal, "Reorgs rolled back."),
 		decodeErrors: counter(DecodeErrorsTotal, "Registry logs stored raw because they could not be decoded, by kind "+
-			"(unknown_event: a topic0 outside the catalog; malformed: a known topic0 with bad data).", "kind"),
+			"(unknown_event: a topic0 outside the catalog; malformed: a known topic0 with bad data; set_aside: a decoded "+
+			"event the index cannot apply, such as a repeated validation request or a row the database refused).", "kind"),
 		events:     counter(EventsTotal, "Registry events committed, by event name.", "event"),
 		batches:    counter(BatchesTotal, "Batches committed, by mode (backfill below finality, live above it, rollback).", "mode"),
 		rows:       counter(RowsWrittenTotal, "Rows inserted into the range tables."),
 		rpcErrors:  counter(RPCErrorsTotal, "RPC calls that failed after the client's retries, by method.", "method"),
 		lockLosses: counter(LockLossesTotal, "Times the chain's lock connection was lost while indexing."),
+		foreignLogs: counter(ForeignLogsTotal, "Logs an RPC endpoint returned from an address the query did not ask for "+
+			"(dropped, never stored)."),
 		reorgDepth: histogram(ReorgDepthBlocks, "Depth of rolled back reorgs, in blocks.",
 			[]float64{1, 2, 3, 5, 8, 13, 21, 34, 64, 128, 256}),
 		rpcSeconds: histogram(RPCDurationSeconds, "Duration of RPC calls, retries included, by method.", latency, "method"),
@@ -123,7 +127,7 @@ func New() *Metrics {
 	}
 	m.reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		m.head, m.finalized, m.indexed, m.lag, m.active, m.halted, m.lastCommit, m.reorgs, m.decodeErrors, m.events,
-		m.batches, m.rows, m.rpcErrors, m.lockLosses, m.reorgDepth, m.rpcSeconds, m.dbSeconds,
+		m.batches, m.rows, m.rpcErrors, m.lockLosses, m.foreignLogs, m.reorgDepth, m.rpcSeconds, m.dbSeconds,
 		m.offchainFetches, m.offchainSeconds, m.offchainDue, m.offchainQueueLag)
 	return m
 }
@@ -166,6 +170,7 @@ func (m *Metrics) Chain(name string, id uint64) *Chain {
 	m.reorgs.With(c.labels)
 	m.rows.With(c.labels)
 	m.lockLosses.With(c.labels)
+	m.foreignLogs.With(c.labels)
 	m.chains = append(m.chains, c)
 	return c
 }
@@ -293,6 +298,9 @@ func (c *Chain) SetHalted(err error) {
 // LockLost counts a lost lock connection.
 func (c *Chain) LockLost() { c.m.lockLosses.With(c.labels).Inc() }
 
+// ForeignLogs counts n logs dropped because their address was outside the query.
+func (c *Chain) ForeignLogs(n int) { c.m.foreignLogs.With(c.labels).Add(float64(n)) }
+
 // ObserveRPC records one RPC call (retries included) and its outcome. A cancelled call is not
 // an endpoint failure and is not counted as an error.
 func (c *Chain) ObserveRPC(method string, d time.Duration, err error) {
@@ -315,9 +323,10 @@ type Commit struct {
 	// block seen with it, 0 when unknown.
 	Indexed, Finalized uint64
 	// Events are the names of the decoded events; Unknown and Malformed count the logs that did
-	// not decode (unknown topic0, bad payload).
-	Events             []string
-	Unknown, Malformed int
+	// not decode (unknown topic0, bad payload), SetAside the decoded ones stored raw because the
+	// index cannot apply them.
+	Events                       []string
+	Unknown, Malformed, SetAside int
 }
 
 // ObserveCommit records a committed batch or rollback.
@@ -336,7 +345,7 @@ func (c *Chain) ObserveCommit(u Commit) {
 	}
 	c.m.batches.With(prometheus.Labels{"chain": c.name, "chain_id": c.labels["chain_id"], "mode": mode}).Inc()
 	c.m.rows.With(c.labels).Add(float64(u.Rows))
-	for kind, n := range map[string]int{"unknown_event": u.Unknown, "malformed": u.Malformed} {
+	for kind, n := range map[string]int{"unknown_event": u.Unknown, "malformed": u.Malformed, "set_aside": u.SetAside} {
 		if n > 0 {
 			c.m.decodeErrors.With(prometheus.Labels{"chain": c.name, "chain_id": c.labels["chain_id"], "kind": kind}).Add(float64(n))
 		}

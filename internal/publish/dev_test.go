@@ -28,7 +28,7 @@ import (
 // indexer follows it and publishes to Valkey. A subscriber that subscribed before the run must
 // receive, in commit order, exactly one message per event of every committed update (events
 // that a later reorg retracted included: they were committed, hence published) and one per
-// rollback; replaying that stream with the README's reconciliation rule must give exactly the
+// rollback; replaying that stream with the reconciliation rule of docs/valkey.md must give exactly the
 // events PostgreSQL holds; and the head, every agent hash and the leaderboard must equal
 // PostgreSQL. Then Valkey is damaged by hand and a resync must repair it.
 func TestPublisher_DevWithForks(t *testing.T) {
@@ -115,7 +115,7 @@ func TestPublisher_DevWithForks(t *testing.T) {
 			require.Equal(t, uint64(r.ForkBlock+1), r.FromBlock)
 			require.Equal(t, r.OldHead, r.ToBlock)
 			got = append(got, fmt.Sprintf("reorg fork=%d old=%d depth=%d", r.ForkBlock, r.OldHead, r.Depth))
-			// Reconciliation (README): drop every event above the fork block.
+			// Reconciliation (docs/valkey.md): drop every event above the fork block.
 			maps.DeleteFunc(live, func(k [2]uint64, _ publish.EventMessage) bool { return k[0] > uint64(r.ForkBlock) })
 		case keys.Events():
 			var e publish.EventMessage

@@ -31,7 +31,7 @@ func (k Keys) Agent(id string) string { return k.base + "agent:" + id }
 // AgentPrefix is what every agent key starts with (Agent(id) = AgentPrefix() + id).
 func (k Keys) AgentPrefix() string { return k.base + "agent:" }
 
-// Leaderboard is the sorted set of agents by reputation score (see the README).
+// Leaderboard is the sorted set of agents by reputation score (see docs/valkey.md).
 func (k Keys) Leaderboard() string { return k.base + "leaderboard" }
 
 // Events is the channel of committed events, one JSON message each.

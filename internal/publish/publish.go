@@ -1,7 +1,7 @@
 // Package publish keeps Valkey (or Redis) current with what the indexer committed to PostgreSQL:
 // the head block, one hash of hot aggregates per agent, a reputation leaderboard, and pub/sub
 // messages for every committed event and every rollback. The key layout is the Valkey contract
-// of DESIGN.md; the README's "Valkey" section documents it for consumers.
+// of DESIGN.md; docs/valkey.md documents it for consumers.
 //
 // The indexer calls Notify after each commit; Notify only queues the update and wakes Run
 // (shovel's non-blocking send), so indexing never waits for Valkey. Run recomputes the touched

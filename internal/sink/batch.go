@@ -3,6 +3,7 @@ package sink
 import (
 	"context"
 	"fmt"
+	"math"
 	"math/big"
 
 	"github.com/ethereum/go-ethereum/common"
@@ -75,7 +76,8 @@ func (b *Batch) check() error {
 	return nil
 }
 
-// checkOrder checks that logs lie in [from, to] in strict (block, log index) order.
+// checkOrder checks that logs lie in [from, to] in strict (block, log index) order, with
+// indexes that fit the schema's integer columns.
 func checkOrder(logs []Log, from, to uint64) error {
 	var prevBlock uint64
 	var prevIndex = -1
@@ -83,6 +85,10 @@ func checkOrder(logs []Log, from, to uint64) error {
 		l := &logs[i].Raw
 		if l.BlockNumber < from || l.BlockNumber > to {
 			return fmt.Errorf("log of block %d outside range %d-%d", l.BlockNumber, from, to)
+		}
+		if l.Index > math.MaxInt32 || l.TxIndex > math.MaxInt32 {
+			// The columns are integer: a cast would wrap and collide with another log's key.
+			return fmt.Errorf("log %d (transaction %d) of block %d: index beyond 2^31-1", l.Index, l.TxIndex, l.BlockNumber)
 		}
 		if l.BlockNumber < prevBlock || (l.BlockNumber == prevBlock && int(l.Index) <= prevIndex) {
 			return fmt.Errorf("logs out of order at block %d index %d", l.BlockNumber, l.Index)

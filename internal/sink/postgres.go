@@ -123,31 +123,56 @@ func (p *Postgres) Replace(ctx context.Context, b *Batch) (Stats, error) {
 	s := newStaged(p, b)
 	var st Stats
 	err := pgx.BeginFunc(ctx, p.pool, func(tx pgx.Tx) error {
-		if err := lockCursor(ctx, tx, b); err != nil {
-			return err
-		}
-		appendOnly, err := appendable(ctx, tx, b.ChainID, b.From)
-		if err != nil {
-			return err
-		}
-		if !appendOnly {
-			st, err = replaceRange(ctx, p, tx, b)
-			return err
-		}
-		if err := s.copyBlockKeyed(ctx, tx); err != nil {
-			return err
-		}
-		if err := s.complete(ctx, tx); err != nil {
-			return err
-		}
-		st = s.stats()
-		return nil
+		var err error
+		st, err = p.replaceIn(ctx, tx, s)
+		return err
 	})
 	if err != nil {
 		return Stats{}, replaceError(b, err)
 	}
 	st.Elapsed = time.Since(start)
 	return st, nil
+}
+
+// Try does everything Replace would do with b, then rolls it back: it reports whether b can be
+// written now (IsDataError tells a batch that never can from one that may later).
+func (p *Postgres) Try(ctx context.Context, b *Batch) error {
+	if err := b.check(); err != nil {
+		return err
+	}
+	s := newStaged(p, b)
+	tx, err := p.pool.Begin(ctx)
+	if err != nil {
+		return replaceError(b, err)
+	}
+	defer rollback(ctx, tx)
+	if _, err := p.replaceIn(ctx, tx, s); err != nil {
+		return replaceError(b, err)
+	}
+	return nil
+}
+
+// replaceIn is Replace's work in tx, on the batch s.b folded by newStaged (before the
+// transaction, while PostgreSQL is free).
+func (p *Postgres) replaceIn(ctx context.Context, tx pgx.Tx, s *Staged) (Stats, error) {
+	b := s.b
+	if err := lockCursor(ctx, tx, b); err != nil {
+		return Stats{}, err
+	}
+	appendOnly, err := appendable(ctx, tx, b.ChainID, b.From)
+	if err != nil {
+		return Stats{}, err
+	}
+	if !appendOnly {
+		return replaceRange(ctx, p, tx, b)
+	}
+	if err := s.copyBlockKeyed(ctx, tx); err != nil {
+		return Stats{}, err
+	}
+	if err := s.complete(ctx, tx); err != nil {
+		return Stats{}, err
+	}
+	return s.stats(), nil
 }
 
 // replaceRange is Replace's full path, in tx with the cursor locked: it deletes every row of
@@ -164,6 +189,9 @@ func replaceRange(ctx context.Context, p *Postgres, tx pgx.Tx, b *Batch) (Stats,
 		return st, err
 	}
 	if st.Deleted, err = deleteRange(ctx, tx, b.ChainID, b.From, b.To); err != nil {
+		return st, err
+	}
+	if _, err := dropRepeatedRequests(ctx, tx, b); err != nil {
 		return st, err
 	}
 	if st.Inserted, err = copyRows(ctx, tx, b, bin, allTables); err != nil {

@@ -105,6 +105,15 @@ func (s *Staged) copyBlockKeyed(ctx context.Context, tx pgx.Tx) error {
 // complete writes the rest of a batch whose cursor is locked and checked: the validation
 // requests, the derived state, the pruned headers and the cursor.
 func (s *Staged) complete(ctx context.Context, tx pgx.Tx) error {
+	// Only now, with the cursor locked and the batch before committed, are the stored requests
+	// known; the events of the repeated ones are already copied and are rewritten.
+	set, err := dropRepeatedRequests(ctx, tx, s.b)
+	if err != nil {
+		return err
+	}
+	if err := markSetAside(ctx, tx, s.b, set); err != nil {
+		return err
+	}
 	n, err := copyRows(ctx, tx, s.b, s.bin, allTables&^blockKeyedTables)
 	if err != nil {
 		return err

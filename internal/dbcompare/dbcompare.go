@@ -1,6 +1,6 @@
 // Package dbcompare compares two indexes of the same chain table by table: every table and view
 // of the schema contract, row by row, as JSON in a total order. testdb.Snapshot reads through it;
-// commands such as `indexer soak` use it to report differences rather than fail a test.
+// commands such as cmd/soak use it to report differences rather than fail a test.
 package dbcompare
 
 import (
@@ -27,7 +27,13 @@ var queries = map[string]string{
 	"erc8004_blocks": `SELECT to_jsonb(b)::text FROM erc8004_blocks b
 		WHERE EXISTS (SELECT 1 FROM erc8004_events e WHERE e.chain_id = b.chain_id AND e.block_number = b.block_number)
 		ORDER BY chain_id, block_number`,
-	"erc8004_cursors":            `SELECT (to_jsonb(t) - 'updated_at' - 'finalized_block')::text FROM erc8004_cursors t ORDER BY chain_id`,
+	"erc8004_cursors":                 `SELECT (to_jsonb(t) - 'updated_at' - 'finalized_block')::text FROM erc8004_cursors t ORDER BY chain_id`,
+	"erc8004_agent_aggregates":        `SELECT to_jsonb(t)::text FROM erc8004_agent_aggregates t ORDER BY chain_id, agent_id`,
+	"erc8004_agent_feedback_decimals": `SELECT to_jsonb(t)::text FROM erc8004_agent_feedback_decimals t ORDER BY chain_id, agent_id, value_decimals`,
+	"erc8004_agent_tag_decimals": `SELECT to_jsonb(t)::text FROM erc8004_agent_tag_decimals t
+		ORDER BY chain_id, agent_id, tag1 COLLATE "C", tag2 COLLATE "C", value_decimals`,
+	"v_erc8004_agent_tag_reputation": `SELECT to_jsonb(t)::text FROM v_erc8004_agent_tag_reputation t
+		ORDER BY chain_id, agent_id, tag1 COLLATE "C", tag2 COLLATE "C"`,
 	"v_erc8004_agent_reputation": `SELECT to_jsonb(t)::text FROM v_erc8004_agent_reputation t ORDER BY chain_id, agent_id`,
 	"v_erc8004_agent_stats":      `SELECT to_jsonb(t)::text FROM v_erc8004_agent_stats t ORDER BY chain_id, registry, agent_id`,
 }

@@ -29,6 +29,7 @@ func TestDev_ForksThenFreshIndex(t *testing.T) {
 	log := zaptest.NewLogger(t, zaptest.Level(zap.WarnLevel))
 
 	var rollbacks []feed.Reorg
+	var chainID uint64
 	opts := Options{
 		Blocks:     500,
 		ReorgEvery: 25,
@@ -40,6 +41,7 @@ func TestDev_ForksThenFreshIndex(t *testing.T) {
 		},
 		Finally: func(ctx context.Context, spec daemon.ChainSpec) error {
 			// A second indexer, from scratch, on the final chain.
+			chainID = spec.ChainID
 			client, err := spec.Dial(ctx, log)
 			require.NoError(t, err)
 			defer client.Close()
@@ -72,4 +74,5 @@ func TestDev_ForksThenFreshIndex(t *testing.T) {
 		require.LessOrEqual(t, r.Depth, uint64(21))
 	}
 	testdb.RequireSameTables(t, pool, fresh)
+	requireAggregatesExact(t, pool, chainID)
 }

@@ -111,11 +111,10 @@ const headQuery = `SELECT c.block_number, c.block_hash, coalesce(extract(epoch F
 // agentsQuery returns the hashes of the agents among $2 (decimal ids) that exist;
 // allAgentsQuery those of every agent of the chain. They share agentsBody.
 //
-// Why not SELECT ... FROM v_erc8004_agent_stats WHERE agent_id = ANY($2): the views aggregate
-// every feedback and validation of every agent before the filter applies (their CTEs are
-// referenced twice, so PostgreSQL materialises them), which makes each publication cost a scan
-// of the whole chain. This query is the same arithmetic restricted to the requested agents; the
-// tests compare its output with the views for every agent after runs with forks.
+// The reputation and validation figures are read from erc8004_agent_aggregates, which the sink
+// keeps in the transaction that writes the rows (migration 0015), as the views do: one index
+// probe per agent, not a scan of the chain's feedback. The tests compare this output with the
+// views for every agent after runs with forks.
 //
 // An agent id registered by two identity registries of one chain (the views join on chain and
 // id only) is published once, from the registry with the lowest address.
@@ -133,27 +132,6 @@ WITH ids AS (
     FROM erc8004_agents a JOIN ids USING (agent_id)
     WHERE a.chain_id = $1
     ORDER BY a.agent_id, a.registry
-), live AS (
-    SELECT r.agent_id, r.value, r.value_decimals
-    FROM erc8004_reputation r JOIN ids USING (agent_id)
-    WHERE r.chain_id = $1 AND NOT r.is_revoked
-), mode AS (
-    SELECT DISTINCT ON (agent_id) agent_id, value_decimals AS mode_decimals
-    FROM (SELECT agent_id, value_decimals, count(*) AS n FROM live GROUP BY agent_id, value_decimals) d
-    ORDER BY agent_id, n DESC, value_decimals ASC
-), sums AS (
-    SELECT agent_id, count(*) AS n,
-           sum(value * (10::numeric ^ (18 - value_decimals))::numeric(78,0)) AS wad_sum
-    FROM live
-    GROUP BY agent_id
-), validations AS (
-    SELECT v.agent_id,
-           count(*)                                     AS validation_count,
-           count(*) FILTER (WHERE response IS NOT NULL) AS responded_count,
-           sum(response)                                AS response_sum
-    FROM erc8004_validations v JOIN ids USING (agent_id)
-    WHERE v.chain_id = $1
-    GROUP BY v.agent_id
 ), verified AS (
     SELECT f.agent_id, count(*) AS n
     FROM v_erc8004_feedback_payments f JOIN ids USING (agent_id)
@@ -164,19 +142,17 @@ WITH ids AS (
 SELECT a.agent_id::text,
        a.owner,
        a.agent_uri,
-       coalesce(s.n, 0)::bigint,
-       coalesce(erc8004_int128(div(div(s.wad_sum, s.n), (10::numeric ^ (18 - m.mode_decimals))::numeric(78,0))), 0)::numeric(39,0)::text,
-       coalesce(m.mode_decimals, 0)::smallint,
-       coalesce(v.validation_count, 0)::bigint,
-       CASE WHEN coalesce(v.responded_count, 0) = 0 THEN 0
-            ELSE div(v.response_sum, v.responded_count) END::smallint,
+       coalesce(ag.feedback_count, 0)::bigint,
+       coalesce(ag.summary_value, 0)::numeric(39,0)::text,
+       coalesce(ag.summary_decimals, 0)::smallint,
+       coalesce(ag.validation_count, 0)::bigint,
+       CASE WHEN coalesce(ag.responded_count, 0) = 0 THEN 0
+            ELSE div(ag.response_sum, ag.responded_count) END::smallint,
        coalesce(vp.n, 0)::bigint,
        g.name, g.image, g.x402_support
 FROM agents a
-LEFT JOIN sums s        USING (agent_id)
-LEFT JOIN mode m        USING (agent_id)
-LEFT JOIN validations v USING (agent_id)
-LEFT JOIN verified vp   USING (agent_id)
+LEFT JOIN erc8004_agent_aggregates ag ON ag.chain_id = $1 AND ag.agent_id = a.agent_id
+LEFT JOIN verified vp ON vp.agent_id = a.agent_id
 LEFT JOIN erc8004_agent_registrations g ON g.chain_id = $1 AND g.agent_id = a.agent_id
 ORDER BY a.agent_id`
 )

@@ -102,6 +102,12 @@ type appendDelta struct {
 	derived     keySet                 // (registry, agent, client) pairs with index-less (v1.0) feedback in the batch
 	requests    map[[2]string]struct{} // (registry, request hash) of the batch's validation events
 	agentIDs    map[string]struct{}    // every agent id an event of the batch concerns (Stats.Agents)
+	// aggregates is set when the batch has feedback, revocations or responses (aggregates.go);
+	// feedbackAgents are the agents of its feedback and revocations, validationAgents those of
+	// its validation events.
+	aggregates       bool
+	feedbackAgents   map[string]struct{}
+	validationAgents map[string]struct{}
 }
 
 // touched is the number of derived-state keys the batch updates (Stats.Touched).
@@ -112,7 +118,8 @@ func (d *appendDelta) touched() int {
 // fold computes the batch's contribution, applying the contracts' rules in log order (the same
 // rules as the full recompute, see recompute.go).
 func fold(b *Batch) *appendDelta {
-	d := &appendDelta{derived: newKeySet(), requests: map[[2]string]struct{}{}, agentIDs: map[string]struct{}{}}
+	d := &appendDelta{derived: newKeySet(), requests: map[[2]string]struct{}{}, agentIDs: map[string]struct{}{},
+		feedbackAgents: map[string]struct{}{}, validationAgents: map[string]struct{}{}}
 	agents := map[[2]string]*agentDelta{}
 	metadata := map[[3]string]*metadataRow{}
 	operators := map[[3]string]*operatorRow{}
@@ -132,16 +139,33 @@ func fold(b *Batch) *appendDelta {
 		switch ev := l.Event.(type) {
 		case *erc8004.ValidationRequest:
 			d.requests[[2]string{addr, hexHash(ev.RequestHash)}] = struct{}{}
+			if id != nil {
+				d.validationAgents[idText] = struct{}{}
+			}
 			continue
 		case *erc8004.ValidationResponse:
 			d.requests[[2]string{addr, hexHash(ev.RequestHash)}] = struct{}{}
+			if id != nil {
+				d.validationAgents[idText] = struct{}{}
+			}
+			continue
+		case *erc8004.ResponseAppended:
+			d.aggregates = true
 			continue
 		case *erc8004.NewFeedback:
+			d.aggregates = true
+			if id != nil {
+				d.feedbackAgents[idText] = struct{}{}
+			}
 			if !ev.HasIndex && ev.AgentID != nil {
 				d.derived.pairs[[3]string{addr, idText, hexAddr(ev.Client)}] = struct{}{}
 			}
 			continue
 		case *erc8004.FeedbackRevoked:
+			d.aggregates = true
+			if id != nil {
+				d.feedbackAgents[idText] = struct{}{}
+			}
 			if l.Registry == erc8004.RegistryReputation && ev.AgentID != nil {
 				d.revocations = append(d.revocations, revocation{registry: addr, agentID: idText,
 					client: hexAddr(ev.Client), index: strconv.FormatUint(ev.FeedbackIndex, 10), block: block, tx: tx, log: log})
@@ -393,6 +417,7 @@ func appendStatements(b *Batch, d *appendDelta) (*pgx.Batch, []string) {
 		r, h := columns2(d.requests)
 		queue("validations", qRecomputeValidations, r, h)
 	}
+	queueAggregatesAppend(queue, b, d)
 	return batch, names
 }
 

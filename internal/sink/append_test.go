@@ -2,7 +2,9 @@ package sink_test
 
 import (
 	"context"
+	"fmt"
 	"math/big"
+	"math/rand/v2"
 	"testing"
 
 	"github.com/ethereum/go-ethereum/common"
@@ -139,4 +141,51 @@ func TestPostgres_AppendEventsBeforeRegistration(t *testing.T) {
 	require.Len(t, appended["erc8004_agents"], 2)
 	require.Contains(t, appended["erc8004_agents"][0], lower(carol), "the full recompute keeps the approval given before registration")
 	require.Contains(t, appended["erc8004_agents"][0], lower(bob), "and the wallet set before registration")
+}
+
+// TestPostgres_AggregatesAfterRandomRewinds indexes synthetic traffic forward and, at random
+// points, rolls back to a random earlier block (Replace's full path) and indexes again (the
+// append path): after every step the reputation aggregates must equal their recomputation from
+// the stored rows.
+func TestPostgres_AggregatesAfterRandomRewinds(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	c, err := synthchain.New(synthchain.Config{Blocks: 300 * 24 / 8, EventsPerBlock: 8, EventEvery: 1, Seed: 11})
+	require.NoError(t, err)
+	batches := synthBatches(t, c, 60)
+	pool := testdb.New(t)
+	db := sink.NewPostgres(pool, zap.NewNop())
+	rng := rand.New(rand.NewPCG(11, 15))
+	check := func(when string) {
+		diffs, err := sink.CheckAggregates(ctx, pool, chainID)
+		require.NoError(t, err)
+		require.Empty(t, diffs, when)
+	}
+	rewinds := 0
+	for i := 0; i < len(batches); i++ {
+		_, err := db.Replace(ctx, batches[i])
+		require.NoError(t, err)
+		if i > 2 && rng.IntN(4) == 0 {
+			back := rng.IntN(min(i, 5)) + 1 // batches to undo
+			keep := *batches[i-back].Cursor
+			_, err := db.RollBack(ctx, chainID, keep.Number+1, &keep, nil, 0)
+			require.NoError(t, err)
+			check(fmt.Sprintf("after the rewind to block %d", keep.Number))
+			i -= back
+			rewinds++
+		}
+	}
+	check("at the end")
+	require.Greater(t, rewinds, 5)
+	var n int
+	require.NoError(t, pool.QueryRow(ctx, `SELECT count(*) FROM erc8004_agent_aggregates WHERE revoked_count > 0 AND validation_count > 0`).Scan(&n))
+	require.Positive(t, n, "the traffic revokes feedback and requests validations")
+
+	// The check sees a wrong input of getSummary.
+	_, err = pool.Exec(ctx, `UPDATE erc8004_agent_feedback_decimals SET value_sum = value_sum + 1
+		WHERE (agent_id, value_decimals) = (SELECT agent_id, value_decimals FROM erc8004_agent_feedback_decimals LIMIT 1)`)
+	require.NoError(t, err)
+	diffs, err := sink.CheckAggregates(ctx, pool, chainID)
+	require.NoError(t, err)
+	require.Len(t, diffs, 2, "the stored row and its recomputation")
 }

@@ -93,12 +93,13 @@ func (k *keySet) addLogs(b *Batch) {
 }
 
 // oldKeys returns the keys touched by the decoded events currently stored in [from, to], and
-// the agents paid by the payments stored there.
+// the agents paid by the payments stored there. ResponseAppended touches no derived row but its
+// agent's aggregates (response_count).
 func oldKeys(ctx context.Context, tx pgx.Tx, chainID, from, to uint64) (keySet, error) {
 	const q = `SELECT address, event, coalesce(agent_id::text, ''), topics FROM erc8004_events
 		WHERE chain_id = $1 AND block_number BETWEEN $2 AND $3 AND event IN
 		('Registered', 'Transfer', 'URIUpdated', 'Approval', 'MetadataSet', 'ApprovalForAll',
-		 'NewFeedback', 'FeedbackRevoked', 'ValidationRequest', 'ValidationResponse')`
+		 'NewFeedback', 'FeedbackRevoked', 'ResponseAppended', 'ValidationRequest', 'ValidationResponse')`
 	keys := newKeySet()
 	rows, err := tx.Query(ctx, q, int64(chainID), int64(from), int64(clampBlock(to)))
 	if err != nil {

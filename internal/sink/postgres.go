@@ -206,6 +206,9 @@ func replaceRange(ctx context.Context, p *Postgres, tx pgx.Tx, b *Batch) (Stats,
 	if err := recompute(ctx, tx, b.ChainID, &keys); err != nil {
 		return st, err
 	}
+	if err := recomputeAggregates(ctx, tx, b.ChainID, sortedIDs(keys.agentIDs), keys.requests); err != nil {
+		return st, err
+	}
 	st.Touched = keys.size()
 	st.Agents = sortedIDs(keys.agentIDs)
 	if err := storeBlocks(ctx, tx, b, bin); err != nil {

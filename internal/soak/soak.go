@@ -13,7 +13,7 @@
 // be compared, as the node may contradict itself: its forks are reported as unverified and the
 // soak goes on with a new chain.
 //
-// It backs `indexer soak` (long runs by hand, figures in the report) and a short version in the
+// It backs cmd/soak (`make soak`: long runs by hand, figures in the report) and a short version in the
 // tests.
 package soak
 

@@ -16,7 +16,7 @@ import (
 // deeper than the finality depth that must halt it without touching the database, then the
 // final tables must equal a fresh index and the contracts, chain by chain. A dev chain failure is
 // simulated at fork 27, so the soak goes on with a new chain as it would if a dev chain failed.
-// `indexer soak` runs the long one.
+// cmd/soak (make soak) runs the long one.
 func TestRun_Short(t *testing.T) {
 	t.Parallel()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)

@@ -184,7 +184,11 @@ func (v *Verifier) reputationChecks(ctx context.Context) ([]check, int, error) {
 				equal(v.reputation.UnpackGetResponseCount, renderUint64, responses[agent])},
 		)
 	}
-	return checks, count, nil
+	tags, err := v.tagChecks(ctx, agents, clients)
+	if err != nil {
+		return nil, 0, err
+	}
+	return append(checks, tags...), count, nil
 }
 
 // validationChecks: getValidationStatus per request, and per agent getAgentValidations and

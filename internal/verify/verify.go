@@ -125,7 +125,12 @@ func (v *Verifier) Run(ctx context.Context) (*Report, error) {
 		checks = append(checks, cs...)
 		rep.Checks += agents
 	}
-	rep.Checks += len(checks)
+	aggs, err := v.aggregateMismatches(ctx)
+	if err != nil {
+		return nil, err
+	}
+	rep.Mismatches = append(rep.Mismatches, aggs...)
+	rep.Checks += len(checks) + 1
 	at := big.NewInt(block)
 	for start := 0; start < len(checks); start += v.BatchSize {
 		part := checks[start:min(start+v.BatchSize, len(checks))]

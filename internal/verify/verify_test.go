@@ -58,8 +58,15 @@ func TestVerifier_FindsEveryKindOfCorruption(t *testing.T) {
 		"getMetadata":         `UPDATE erc8004_agent_metadata SET value = value || '\x00'::bytea WHERE (agent_id, key_hash) IN (SELECT agent_id, key_hash FROM erc8004_agent_metadata LIMIT 1)`,
 		"readFeedback":        `UPDATE erc8004_reputation SET is_revoked = NOT is_revoked WHERE (block_number, log_index) IN (SELECT block_number, log_index FROM erc8004_reputation LIMIT 1)`,
 		"getValidationStatus": `UPDATE erc8004_validations SET tag = coalesce(tag, '') || 'x' WHERE request_hash IN (SELECT request_hash FROM erc8004_validations LIMIT 1)`,
-		"getResponseCount":    `DELETE FROM erc8004_feedback_responses WHERE (block_number, log_index) IN (SELECT block_number, log_index FROM erc8004_feedback_responses LIMIT 1)`,
-		"ownerOf(next)":       `DELETE FROM erc8004_agents WHERE agent_id = (SELECT max(agent_id) FROM erc8004_agents)`,
+		"getResponseCount": `UPDATE erc8004_agent_aggregates SET response_count = response_count + 1
+			WHERE agent_id IN (SELECT agent_id FROM erc8004_agent_aggregates WHERE response_count > 0 ORDER BY agent_id LIMIT 1)`,
+		"aggregates": `DELETE FROM erc8004_feedback_responses WHERE (block_number, log_index) IN (SELECT block_number, log_index FROM erc8004_feedback_responses LIMIT 1)`,
+		"getSummary": `UPDATE erc8004_agent_aggregates SET summary_value = summary_value + 1
+			WHERE agent_id IN (SELECT agent_id FROM erc8004_agent_aggregates WHERE feedback_count > 0 ORDER BY agent_id LIMIT 1)`,
+		"getSummary(tags)": `UPDATE erc8004_agent_tag_decimals SET value_sum = value_sum + 1000000000000000000000
+			WHERE (agent_id, tag1, tag2, value_decimals) IN (SELECT agent_id, tag1, tag2, value_decimals FROM erc8004_agent_tag_decimals
+				WHERE feedback_count > 0 AND tag1 <> '' AND strpos(tag1 || tag2, U&'\FFFD') = 0 ORDER BY agent_id DESC LIMIT 1)`,
+		"ownerOf(next)": `DELETE FROM erc8004_agents WHERE agent_id = (SELECT max(agent_id) FROM erc8004_agents)`,
 	}
 	for name, q := range corruptions {
 		tag, err := pool.Exec(ctx, q)
@@ -73,7 +80,7 @@ func TestVerifier_FindsEveryKindOfCorruption(t *testing.T) {
 		found[m.Check] = true
 	}
 	for _, check := range []string{"ownerOf", "tokenURI", "getMetadata", "readFeedback", "getSummary",
-		"getValidationStatus", "getResponseCount"} {
+		"getValidationStatus", "getResponseCount", "getSummary(tags)", "aggregates"} {
 		require.True(t, found[check], "verify missed the %s corruption; found %v", check, rep.Mismatches)
 	}
 	// The deleted last agent shows as ownerOf(max+1) not reverting.

@@ -6,7 +6,7 @@
 # file (INDEXER_CONFIG=/path/indexer.yaml).
 #
 #   docker build -t erc8004-indexer .
-#   docker run --rm -e DATABASE_URL=... -e CHAIN=base -e RPC_URL=... -p 9090:9090 erc8004-indexer
+#   docker run --rm -e DATABASE_URL=... -e CHAIN=base -e RPC_URL=... -p 127.0.0.1:9090:9090 erc8004-indexer
 
 FROM golang:1.26-bookworm AS build
 WORKDIR /src

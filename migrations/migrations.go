@@ -16,6 +16,8 @@ import (
 	"regexp"
 	"sort"
 	"strconv"
+	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -23,6 +25,12 @@ import (
 
 //go:embed *.sql
 var files embed.FS
+
+// lockTimeout bounds each migration's wait for a table lock (a variable for the tests).
+var lockTimeout = 30 * time.Second
+
+// readerRole is the read-only role the migrations grant SELECT to.
+const readerRole = "erc8004_reader"
 
 // Migration is one embedded schema migration.
 type Migration struct {
@@ -156,16 +164,46 @@ func apply(ctx context.Context, pool *pgxpool.Pool, schema string, ms []Migratio
 		have[int(v)] = true
 	}
 
+	var pending []Migration
 	for _, m := range ms {
-		if have[m.Version] {
-			continue
+		if !have[m.Version] {
+			pending = append(pending, m)
 		}
+	}
+	if err := checkReader(ctx, conn.Conn(), pending, readerRole); err != nil {
+		return nil, err
+	}
+	for _, m := range pending {
 		if err := applyOne(ctx, conn.Conn(), ident, table, m); err != nil {
 			return applied, fmt.Errorf("apply migration %04d_%s to schema %s: %w", m.Version, m.Name, ident, err)
 		}
 		applied = append(applied, m)
 	}
 	return applied, nil
+}
+
+// checkReader fails, saying what to do, when a pending migration grants to the reader role, the
+// role does not exist, and the migrating role may not create it (no CREATEROLE): roles are
+// cluster-wide, so an administrator creates it once and the migrations then only grant to it.
+func checkReader(ctx context.Context, conn *pgx.Conn, pending []Migration, readerRole string) error {
+	need := false
+	for _, m := range pending {
+		need = need || strings.Contains(m.SQL, readerRole)
+	}
+	if !need {
+		return nil
+	}
+	const q = `SELECT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = $1),
+		(SELECT rolcreaterole OR rolsuper FROM pg_roles WHERE rolname = current_user)`
+	var exists, may bool
+	if err := conn.QueryRow(ctx, q, readerRole).Scan(&exists, &may); err != nil {
+		return fmt.Errorf("apply migrations: look up role %s: %w", readerRole, err)
+	}
+	if exists || may {
+		return nil
+	}
+	return fmt.Errorf("apply migrations: the role %s does not exist and this role may not create roles: "+
+		"have an administrator run CREATE ROLE %s NOLOGIN once, then migrate again", readerRole, readerRole)
 }
 
 // applyOne runs m and records it in one transaction, so a failed migration leaves no trace.
@@ -176,6 +214,12 @@ func applyOne(ctx context.Context, conn *pgx.Conn, ident, table string, m Migrat
 		if _, err := tx.Exec(ctx, "SET LOCAL search_path TO "+ident); err != nil {
 			return fmt.Errorf("set search_path: %w", err)
 		}
+		// A migration that rebuilds an index or alters a table waits for its lock at most this
+		// long, instead of queueing behind a long analyst query while every later reader of the
+		// table queues behind it; it fails and is applied at the next start.
+		if _, err := tx.Exec(ctx, "SELECT set_config('lock_timeout', $1, true)", strconv.FormatInt(lockTimeout.Milliseconds(), 10)); err != nil {
+			return fmt.Errorf("set lock_timeout: %w", err)
+		}
 		// Exec without arguments uses the simple protocol, which accepts multi-statement scripts.
 		if _, err := tx.Exec(ctx, m.SQL); err != nil {
 			return err
@@ -185,4 +229,37 @@ func applyOne(ctx context.Context, conn *pgx.Conn, ident, table string, m Migrat
 		}
 		return nil
 	})
+}
+
+// Pending returns the embedded migrations schema has not applied yet, in version order, without
+// changing anything (all of them when the schema or its bookkeeping table does not exist). A
+// process that runs without migrating (--skip-migrate) checks that it is empty.
+func Pending(ctx context.Context, pool *pgxpool.Pool, schema string) ([]Migration, error) {
+	var exists bool
+	const q = `SELECT to_regclass(quote_ident($1) || '.schema_migrations') IS NOT NULL`
+	if err := pool.QueryRow(ctx, q, schema).Scan(&exists); err != nil {
+		return nil, fmt.Errorf("read applied migrations: %w", err)
+	}
+	if !exists {
+		return Versions(), nil
+	}
+	rows, err := pool.Query(ctx, "SELECT version FROM "+pgx.Identifier{schema, "schema_migrations"}.Sanitize())
+	if err != nil {
+		return nil, fmt.Errorf("read applied migrations: %w", err)
+	}
+	done, err := pgx.CollectRows(rows, pgx.RowTo[int32])
+	if err != nil {
+		return nil, fmt.Errorf("read applied migrations: %w", err)
+	}
+	have := make(map[int]bool, len(done))
+	for _, v := range done {
+		have[int(v)] = true
+	}
+	var out []Migration
+	for _, m := range all {
+		if !have[m.Version] {
+			out = append(out, m)
+		}
+	}
+	return out, nil
 }

@@ -57,6 +57,7 @@ Examples:
   indexer dev --valkey-url redis://127.0.0.1:6379/0 --key-prefix dev:`,
 		flags: func(fs *flag.FlagSet, cfg *config.Config) {
 			cfg.DatabaseFlags(fs)
+			cfg.MigrateFlags(fs)
 			cfg.ValkeyFlags(fs)
 			cfg.PublishFlags(fs)
 			cfg.HTTPFlags(fs)

@@ -5,10 +5,7 @@ import (
 	"flag"
 	"fmt"
 
-	"github.com/jackc/pgx/v5/pgxpool"
-
 	"github.com/erc8004-indexer/erc8004-indexer/internal/config"
-	"github.com/erc8004-indexer/erc8004-indexer/internal/redact"
 	"github.com/erc8004-indexer/erc8004-indexer/migrations"
 )
 
@@ -36,9 +33,9 @@ func runMigrate(ctx context.Context, cfg *config.Config, _ []string) error {
 	if err := cfg.Require("database-url"); err != nil {
 		return err
 	}
-	pool, err := pgxpool.New(ctx, cfg.DatabaseURL)
+	pool, err := openDB(ctx, cfg, false)
 	if err != nil {
-		return fmt.Errorf("open database %s: %w", redact.URL(cfg.DatabaseURL), err)
+		return err
 	}
 	defer pool.Close()
 

@@ -74,6 +74,7 @@ Examples:
 		flags: func(fs *flag.FlagSet, cfg *config.Config) {
 			rf.fs = fs
 			cfg.DatabaseFlags(fs)
+			cfg.MigrateFlags(fs)
 			cfg.ChainFlags(fs)
 			cfg.IndexFlags(fs)
 			cfg.FileFlags(fs)

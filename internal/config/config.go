@@ -32,6 +32,9 @@ type Config struct {
 	DatabaseURL string
 	// Schema is the PostgreSQL schema of the indexer's tables (--schema, DB_SCHEMA).
 	Schema string
+	// SkipMigrate makes run and dev use the schema as it is, for a role without DDL rights:
+	// they fail if a migration is pending (--skip-migrate, SKIP_MIGRATE, skip_migrate).
+	SkipMigrate bool
 	// ValkeyURL is the Valkey/Redis URL; empty means nothing is published (--valkey-url,
 	// VALKEY_URL, REDIS_URL).
 	ValkeyURL string
@@ -109,6 +112,7 @@ var envVars = map[string][]string{
 	"rpc-url":        {"RPC_URL"},
 	"database-url":   {"DATABASE_URL"},
 	"schema":         {"DB_SCHEMA"},
+	"skip-migrate":   {"SKIP_MIGRATE"},
 	"valkey-url":     {"VALKEY_URL", "REDIS_URL"},
 	"key-prefix":     {"KEY_PREFIX"},
 	"agent-ttl":      {"AGENT_TTL"},
@@ -173,6 +177,12 @@ func (c *Config) IndexFlags(fs *flag.FlagSet) {
 	fs.Var(uintValue{&c.FinalityDepth}, "finality-depth", usage("finality-depth",
 		"`blocks` below the head that count as final when the node has no finalized tag, and the deepest reorg rolled back (default 64)"))
 	fs.BoolVar(&c.AllowDeepReorg, "allow-deep-reorg", c.AllowDeepReorg, "roll back a reorg deeper than the finality depth instead of halting")
+}
+
+// MigrateFlags binds --skip-migrate (the commands that migrate at start).
+func (c *Config) MigrateFlags(fs *flag.FlagSet) {
+	fs.BoolVar(&c.SkipMigrate, "skip-migrate", c.SkipMigrate, usage("skip-migrate",
+		"do not apply migrations at start (a role without DDL rights; run 'indexer migrate' as the schema's owner): fail if one is pending"))
 }
 
 // FileFlags binds --config.
@@ -350,6 +360,9 @@ func (c Config) MarshalLogObject(enc zapcore.ObjectEncoder) error {
 		}
 	}
 	enc.AddBool("allow_deep_reorg", c.AllowDeepReorg)
+	if c.SkipMigrate {
+		enc.AddBool("skip_migrate", true)
+	}
 	if c.FinalityDepth != 0 {
 		enc.AddUint64("finality_depth", c.FinalityDepth)
 	}

@@ -51,6 +51,7 @@ type File struct {
 	LogFormat      string         `yaml:"log_format"`
 	LogLevel       string         `yaml:"log_level"`
 	AllowDeepReorg bool           `yaml:"allow_deep_reorg"`
+	SkipMigrate    bool           `yaml:"skip_migrate"`
 	Chains         []FileChain    `yaml:"chains"`
 	// API holds the settings of 'indexer api'.
 	API *FileAPI `yaml:"api"`
@@ -153,6 +154,9 @@ func (c *Config) LoadFile(fs *flag.FlagSet, getenv func(string) string) error {
 	}
 	if f.AllowDeepReorg {
 		c.AllowDeepReorg = true
+	}
+	if f.SkipMigrate {
+		c.SkipMigrate = true
 	}
 	if err := f.API.apply(c.ConfigFile, &c.API, explicit); err != nil {
 		return err

@@ -29,10 +29,20 @@ func configureRPC(nc *node.Config, host string, port int) {
 	nc.WSModules = rpcModules
 	// Requests by IP address pass the virtual-host check anyway; "localhost" covers the rest.
 	nc.HTTPVirtualHosts = []string{"localhost"}
-	// Browser-based tools on other local ports may connect; the server is on loopback.
-	nc.WSOrigins = []string{"*"}
-	nc.HTTPCors = []string{"*"}
+	// Browser-based tools served from this machine may connect; a page of any other origin may
+	// not (it would otherwise drive the node through the visitor's browser). Clients that send
+	// no Origin (every non-browser tool) are not concerned.
+	nc.WSOrigins = loopbackHosts
+	nc.HTTPCors = loopbackOrigins
 }
+
+// loopbackHosts are the origins the WebSocket endpoint accepts (any scheme and port: go-ethereum
+// matches an origin without scheme or port on its host alone).
+var loopbackHosts = []string{"localhost", "127.0.0.1", "[::1]"}
+
+// loopbackOrigins are the origins the HTTP endpoint's CORS allows, on any port.
+var loopbackOrigins = []string{"http://localhost", "http://localhost:*", "http://127.0.0.1", "http://127.0.0.1:*",
+	"http://[::1]", "http://[::1]:*", "https://localhost", "https://localhost:*", "https://127.0.0.1:*"}
 
 // splitRPCAddr parses Options.RPCAddr ("host:port", port 0 for a free one).
 func splitRPCAddr(addr string) (string, int, error) {

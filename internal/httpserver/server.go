@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"sync"
 	"time"
 
 	"go.uber.org/zap"
@@ -30,6 +31,17 @@ const StaleHead = 2 * time.Minute
 // pingTimeout bounds the database check of /readyz.
 const pingTimeout = 3 * time.Second
 
+// pingTTL is how long a database check's outcome answers /readyz: a probe storm (or a hostile
+// client on the port) costs one ping of the shared pool a second, not one per request.
+const pingTTL = time.Second
+
+// Bounds of one connection: the whole request, the whole response, and an idle keep-alive.
+const (
+	readTimeout  = 10 * time.Second
+	writeTimeout = 30 * time.Second
+	idleTimeout  = 60 * time.Second
+)
+
 // Server is the HTTP server of /metrics, /healthz and /readyz.
 type Server struct {
 	m      *metrics.Metrics
@@ -39,13 +51,18 @@ type Server struct {
 	ln     net.Listener
 	srv    *http.Server
 	now    func() time.Time // the clock of the head's staleness (tests move it)
+
+	pingMu  sync.Mutex // held during a ping: concurrent checks wait for it and share its outcome
+	pingAt  time.Time
+	pingErr error
 }
 
 // New returns a server reporting m and checking db; maxLag is the readiness bound on lag (beyond
 // each chain's confirmations).
 func New(m *metrics.Metrics, db Pinger, maxLag uint64, log *zap.Logger) *Server {
 	s := &Server{m: m, db: db, maxLag: maxLag, log: log, now: time.Now}
-	s.srv = &http.Server{Handler: s.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	s.srv = &http.Server{Handler: s.Handler(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: readTimeout,
+		WriteTimeout: writeTimeout, IdleTimeout: idleTimeout, MaxHeaderBytes: 64 << 10}
 	return s
 }
 
@@ -128,9 +145,7 @@ type ChainStatus struct {
 // standby is ready: it is healthy and waits for its turn. A halted chain is not.
 func (s *Server) Check(ctx context.Context) Readiness {
 	r := Readiness{Ready: true, Database: "ok", Chains: []ChainStatus{}}
-	pctx, cancel := context.WithTimeout(ctx, pingTimeout)
-	defer cancel()
-	if err := s.db.Ping(pctx); err != nil {
+	if err := s.ping(ctx); err != nil {
 		r.Ready, r.Database = false, "unreachable: "+redact.URL(err.Error())
 	}
 	now := s.now()
@@ -158,6 +173,20 @@ func (s *Server) Check(ctx context.Context) Readiness {
 		r.Chains = append(r.Chains, cs)
 	}
 	return r
+}
+
+// ping checks the database, or returns the outcome of a check less than pingTTL old.
+func (s *Server) ping(ctx context.Context) error {
+	s.pingMu.Lock()
+	defer s.pingMu.Unlock()
+	if now := s.now(); !s.pingAt.IsZero() && now.Sub(s.pingAt) < pingTTL && now.Sub(s.pingAt) >= 0 {
+		return s.pingErr
+	}
+	pctx, cancel := context.WithTimeout(ctx, pingTimeout)
+	defer cancel()
+	s.pingErr = s.db.Ping(pctx)
+	s.pingAt = s.now()
+	return s.pingErr
 }
 
 func (s *Server) readyz(w http.ResponseWriter, req *http.Request) {

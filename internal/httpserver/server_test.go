@@ -7,6 +7,8 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -179,4 +181,51 @@ func TestServer_HaltedChain(t *testing.T) {
 	_, body := get(t, base+"/metrics")
 	require.Contains(t, body, `erc8004_chain_halted{chain="sepolia",chain_id="11155111"} 1`)
 	require.Contains(t, body, `erc8004_chain_halted{chain="base",chain_id="8453"} 0`)
+}
+
+// countingPinger counts the database checks.
+type countingPinger struct{ n atomic.Int64 }
+
+func (c *countingPinger) Ping(context.Context) error { c.n.Add(1); return nil }
+
+// TestServer_ReadinessCached: a burst of /readyz requests pings the shared database pool once a
+// second, not once per request.
+func TestServer_ReadinessCached(t *testing.T) {
+	t.Parallel()
+	db := &countingPinger{}
+	_, s, base := setup(t, db, 10)
+	now := time.Unix(1_800_000_000, 0)
+	var mu sync.Mutex
+	s.now = func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	var wg sync.WaitGroup
+	for range 40 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			code, _ := get(t, base+"/readyz")
+			require.Equal(t, http.StatusOK, code)
+		}()
+	}
+	wg.Wait()
+	// The burst's spare keep-alive connections never carried a request: close them, or the
+	// server's graceful shutdown waits for them.
+	http.DefaultClient.CloseIdleConnections()
+	require.EqualValues(t, 1, db.n.Load())
+	mu.Lock()
+	now = now.Add(1100 * time.Millisecond)
+	mu.Unlock()
+	get(t, base+"/readyz")
+	http.DefaultClient.CloseIdleConnections()
+	require.EqualValues(t, 2, db.n.Load(), "a second later the database is checked again")
+}
+
+// TestServer_SlowClient: a client that sends its request slowly, or holds an idle connection, is
+// cut off by the server's bounds instead of holding a connection and a goroutine forever.
+func TestServer_SlowClient(t *testing.T) {
+	t.Parallel()
+	_, s, _ := setup(t, &countingPinger{}, 10)
+	require.Equal(t, readTimeout, s.srv.ReadTimeout)
+	require.Equal(t, writeTimeout, s.srv.WriteTimeout)
+	require.Equal(t, idleTimeout, s.srv.IdleTimeout)
+	require.Positive(t, s.srv.ReadHeaderTimeout)
 }

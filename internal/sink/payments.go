@@ -186,6 +186,8 @@ type Recipients struct {
 // event above block after made an agent's wallet (with owners, an agent's owner too): the
 // recipients whose transfers may pay an agent, as far as the committed history goes.
 func (p *Postgres) PaymentRecipients(ctx context.Context, chainID, after uint64, owners bool) (Recipients, error) {
+	ctx, cancel := p.queryContext(ctx)
+	defer cancel()
 	var cur, fin *int64
 	var addrs []string
 	if err := p.pool.QueryRow(ctx, qPaymentRecipients, int64(chainID), int64(clampBlock(after)), owners).Scan(&cur, &fin, &addrs); err != nil {
@@ -216,6 +218,8 @@ type PaymentToken struct {
 // StorePaymentTokens records the chain's payment tokens (the views scale amounts by their
 // decimals). Tokens configured earlier and no longer are kept: their payments stay stored.
 func (p *Postgres) StorePaymentTokens(ctx context.Context, chainID uint64, tokens []PaymentToken) error {
+	ctx, cancel := p.queryContext(ctx)
+	defer cancel()
 	const q = `INSERT INTO erc8004_payment_tokens (chain_id, token, symbol, decimals) VALUES ($1, $2, $3, $4)
 		ON CONFLICT (chain_id, token) DO UPDATE SET symbol = EXCLUDED.symbol, decimals = EXCLUDED.decimals`
 	for _, t := range tokens {

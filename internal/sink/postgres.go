@@ -60,11 +60,14 @@ type Postgres struct {
 	pool *pgxpool.Pool
 	log  *zap.Logger
 	bin  binaryCopy
+	// batchTimeout and queryTimeout are the deadlines of a batch and of a read (deadline.go).
+	batchTimeout, queryTimeout time.Duration
 }
 
-// NewPostgres returns a writer on pool. The pool's search_path selects the schema.
+// NewPostgres returns a writer on pool. The pool's search_path selects the schema. Its calls
+// have the default deadlines (SetTimeouts).
 func NewPostgres(pool *pgxpool.Pool, log *zap.Logger) *Postgres {
-	return &Postgres{pool: pool, log: log}
+	return &Postgres{pool: pool, log: log, batchTimeout: DefaultBatchTimeout, queryTimeout: DefaultQueryTimeout}
 }
 
 // Pool returns the underlying connection pool.
@@ -73,6 +76,8 @@ func (p *Postgres) Pool() *pgxpool.Pool { return p.pool }
 // Cursor returns the chain's cursor, or ErrNotFound when the chain was never indexed.
 func (p *Postgres) Cursor(ctx context.Context, chainID uint64) (Cursor, error) {
 	const q = `SELECT block_number, block_hash, finalized_block, updated_at FROM erc8004_cursors WHERE chain_id = $1`
+	ctx, cancel := p.queryContext(ctx)
+	defer cancel()
 	c := Cursor{ChainID: chainID}
 	var hash string
 	err := p.pool.QueryRow(ctx, q, int64(chainID)).Scan(&c.Number, &hash, &c.Finalized, &c.UpdatedAt)
@@ -87,6 +92,8 @@ func (p *Postgres) Cursor(ctx context.Context, chainID uint64) (Cursor, error) {
 func (p *Postgres) Blocks(ctx context.Context, chainID, from, to uint64) ([]Block, error) {
 	const q = `SELECT block_number, block_hash, parent_hash, extract(epoch FROM block_time)::bigint
 		FROM erc8004_blocks WHERE chain_id = $1 AND block_number BETWEEN $2 AND $3 ORDER BY block_number`
+	ctx, cancel := p.queryContext(ctx)
+	defer cancel()
 	rows, err := p.pool.Query(ctx, q, int64(chainID), int64(from), int64(clampBlock(to)))
 	if err != nil {
 		return nil, interpretError(err)
@@ -121,6 +128,8 @@ func (p *Postgres) Replace(ctx context.Context, b *Batch) (Stats, error) {
 	}
 	start := time.Now()
 	s := newStaged(p, b)
+	ctx, cancel := p.batchContext(ctx)
+	defer cancel()
 	var st Stats
 	err := pgx.BeginFunc(ctx, p.pool, func(tx pgx.Tx) error {
 		var err error
@@ -141,6 +150,8 @@ func (p *Postgres) Try(ctx context.Context, b *Batch) error {
 		return err
 	}
 	s := newStaged(p, b)
+	ctx, cancel := p.batchContext(ctx)
+	defer cancel()
 	tx, err := p.pool.Begin(ctx)
 	if err != nil {
 		return replaceError(b, err)

@@ -71,6 +71,8 @@ func (p *Postgres) Stage(ctx context.Context, b *Batch, began func()) (*Staged, 
 	}
 	start := time.Now()
 	s := newStaged(p, b)
+	ctx, cancel := p.batchContext(ctx)
+	defer cancel()
 	tx, err := p.pool.Begin(ctx)
 	if err != nil {
 		return nil, replaceError(b, err)
@@ -152,6 +154,8 @@ func (s *Staged) Commit(ctx context.Context) (Stats, error) {
 		return Stats{}, replaceError(s.b, pgx.ErrTxClosed)
 	}
 	start := time.Now()
+	ctx, cancel := s.p.batchContext(ctx)
+	defer cancel()
 	tx := s.tx
 	s.tx = nil
 	var st Stats

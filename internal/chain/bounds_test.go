@@ -53,7 +53,7 @@ func TestClient_ResponseSizeCapped(t *testing.T) {
 	require.NoError(t, err, "a small answer is read")
 	require.Len(t, hs, 1)
 
-	c := dialTest(t, Options{URLs: []string{paddedNode(t, 1 << 20)}, MaxResponseBytes: 16 << 10, MaxRetries: -1})
+	c := dialTest(t, Options{URLs: []string{paddedNode(t, 1<<20)}, MaxResponseBytes: 16 << 10, MaxRetries: -1})
 	_, err = c.Headers(t.Context(), []uint64{1})
 	require.ErrorContains(t, err, "exceeds 16384 bytes")
 	f := &RangeFetcher{Client: c}

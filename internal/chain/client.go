@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"sync"
@@ -75,9 +76,10 @@ func Dial(ctx context.Context, o Options) (*Client, error) {
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	tr.MaxIdleConnsPerHost = 16
 	c := &Client{
-		log:     o.Log,
-		opts:    o,
-		httpc:   &http.Client{Transport: tr},
+		log:  o.Log,
+		opts: o,
+		// Every HTTP answer, the go-ethereum rpc client's included, is cut at MaxResponseBytes.
+		httpc:   &http.Client{Transport: limitTransport{base: tr, max: o.MaxResponseBytes}},
 		chainID: o.ChainID,
 	}
 	c.batch.Store(int64(o.MaxBatch))
@@ -107,6 +109,40 @@ func Dial(ctx context.Context, o Options) (*Client, error) {
 		}
 	}
 	return c, nil
+}
+
+// limitTransport fails the read of a response body beyond max+1 bytes (max+1 lets a reader that
+// stops at max+1 tell "too large" itself, as getLogsHTTP does).
+type limitTransport struct {
+	base http.RoundTripper
+	max  int64
+}
+
+func (t limitTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	resp, err := t.base.RoundTrip(req)
+	if err != nil {
+		return nil, err
+	}
+	resp.Body = &limitedBody{ReadCloser: resp.Body, left: t.max + 1, max: t.max}
+	return resp, nil
+}
+
+// limitedBody is a response body that fails once more than its allowance is read.
+type limitedBody struct {
+	io.ReadCloser
+	left, max int64
+}
+
+func (b *limitedBody) Read(p []byte) (int, error) {
+	if b.left <= 0 {
+		return 0, fmt.Errorf("response exceeds %d bytes", b.max)
+	}
+	if int64(len(p)) > b.left {
+		p = p[:b.left]
+	}
+	n, err := b.ReadCloser.Read(p)
+	b.left -= int64(n)
+	return n, err
 }
 
 // Close closes every endpoint connection. Calls after Close fail.

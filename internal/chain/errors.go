@@ -100,7 +100,9 @@ func classify(err error, red redact.Scrubber, o classifyOpts) error {
 	if errors.As(err, &ee) {
 		return err
 	}
-	msg := red.Text(err.Error())
+	// A node's message can be megabytes (an echoed request, an HTML page): only its start is kept
+	// for errors and logs, cut after the secrets are scrubbed so that none is cut in half.
+	msg := truncate(red.Text(err.Error()), maxErrorText)
 
 	var rerr rpc.Error
 	if errors.As(err, &rerr) {
@@ -306,5 +308,8 @@ func truncate(s string, n int) string {
 	if len(s) <= n {
 		return s
 	}
-	return s[:n] + "..."
+	return strings.ToValidUTF8(s[:n], "") + "..."
 }
+
+// maxErrorText bounds the text of one endpoint error.
+const maxErrorText = 1000

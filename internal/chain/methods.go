@@ -219,6 +219,23 @@ func (c *Client) CallContract(ctx context.Context, msg ethereum.CallMsg, block *
 	return out, nil
 }
 
+// CodeAt returns the code of addr at block n (eth_getCode), with the client's timeouts, retries
+// and failover.
+func (c *Client) CodeAt(ctx context.Context, addr common.Address, n uint64) ([]byte, error) {
+	var out hexutil.Bytes
+	err := c.do(ctx, fmt.Sprintf("get code of %s at block %d", addr.Hex(), n), classifyOpts{}, func(ctx context.Context, ep *endpoint) error {
+		rc, err := c.rpcClient(ctx, ep)
+		if err != nil {
+			return err
+		}
+		return rc.CallContext(ctx, &out, "eth_getCode", addr, hexutil.Uint64(n))
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // Call is one eth_call of a BatchCall.
 type Call struct {
 	To     common.Address

@@ -4,16 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math/big"
 
 	"github.com/ethereum/go-ethereum/common"
-	"github.com/ethereum/go-ethereum/common/hexutil"
 	"github.com/ethereum/go-ethereum/crypto"
-	"github.com/ethereum/go-ethereum/rpc"
 	"go.uber.org/zap"
 
 	"github.com/erc8004-indexer/erc8004-indexer/internal/chain"
-	"github.com/erc8004-indexer/erc8004-indexer/internal/redact"
 )
 
 // upgradedTopic is topic0 of ERC-1967's Upgraded(address), which every registry proxy emits in
@@ -47,16 +43,12 @@ func FindStartBlock(ctx context.Context, spec ChainSpec, client *chain.Client, l
 		logsErr = errors.New("no Upgraded log: the registries are not ERC-1967 proxies")
 	}
 	log.Info("searching the start block by eth_getCode", zap.NamedError("get_logs", logsErr))
-	var codeErr error
-	for _, u := range spec.RPCURLs {
-		var block uint64
-		block, codeErr = findByCode(ctx, u, addrs, head)
-		if codeErr == nil {
-			return block, nil
-		}
-		if ctx.Err() != nil {
-			return 0, ctx.Err()
-		}
+	block, codeErr := findByCode(ctx, client, addrs, head)
+	if codeErr == nil {
+		return block, nil
+	}
+	if ctx.Err() != nil {
+		return 0, ctx.Err()
 	}
 	return 0, fmt.Errorf("find start block of chain %d: eth_getLogs over blocks 0-%d: %v; eth_getCode search: %v; "+
 		"give the start block (--from-block, or start_block in the config file)", spec.ChainID, head, logsErr, codeErr)
@@ -64,19 +56,12 @@ func FindStartBlock(ctx context.Context, spec ChainSpec, client *chain.Client, l
 
 // findByCode binary-searches, for each address, the first block at which it has code, and
 // returns the lowest. Code, once deployed, stays (the registries cannot self-destruct).
-func findByCode(ctx context.Context, url string, addrs []common.Address, head uint64) (uint64, error) {
-	rc, err := rpc.DialContext(ctx, url)
-	if err != nil {
-		return 0, fmt.Errorf("dial %s: %w", redact.URL(url), err)
-	}
-	defer rc.Close()
+// Every call goes through client: bounded in time and size, retried and failed over like the
+// indexer's own.
+func findByCode(ctx context.Context, client *chain.Client, addrs []common.Address, head uint64) (uint64, error) {
 	hasCode := func(a common.Address, n uint64) (bool, error) {
-		var code hexutil.Bytes
-		if err := rc.CallContext(ctx, &code, "eth_getCode", a, hexutil.EncodeBig(new(big.Int).SetUint64(n))); err != nil {
-			// Error texts may quote the URL (and its key): keep only the node's message.
-			return false, fmt.Errorf("eth_getCode at block %d via %s: %s", n, redact.URL(url), redact.Text(err.Error(), url))
-		}
-		return len(code) > 0, nil
+		code, err := client.CodeAt(ctx, a, n)
+		return len(code) > 0, err
 	}
 	best, found := head, false
 	for _, a := range addrs {

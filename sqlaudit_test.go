@@ -100,6 +100,7 @@ var reviewed = map[string]string{
 	"internal/sink/aggregates.go:recomputeAggregates": "q is the argument of the local queue closure; queueAggregatesFull passes only package constants (qAgg*)",
 	"internal/sink/rollups.go:updateRollups":          "rollupSQL fills the fixed names TABLE and UNIT of package constants (qRollup*) from rollupUnits, a fixed list of table names and date_trunc units; values are $n parameters",
 	"internal/sink/rebuild.go:RebuildAggregates":      "q ranges over qRebuild, a fixed list of package constants; the chain is a $n parameter",
+	"cmd/bench/analytics.go:timeQuery":                "benchmark: q is one of runAnalytics' constant query literals passed through latency/slowest; values are $n parameters",
 	"internal/sink/append.go:appendStatements":        "q is the parameter of the local queue closure; every call passes a package constant (qAppend*, qRecomputeDerivedIndexes); values are $n parameters",
 	"internal/sink/postgres.go:deleteRange":           "table ranges over rangeTables, a fixed list of table names in the same file; values are $n parameters",
 	"internal/sink/recompute.go:recompute":            "q is the argument of the local queue closure, which every caller passes a package constant (qRecompute*)",

@@ -22,6 +22,7 @@ import (
 
 	"github.com/erc8004-indexer/erc8004-indexer/internal/api"
 	"github.com/erc8004-indexer/erc8004-indexer/internal/config"
+	"github.com/erc8004-indexer/erc8004-indexer/internal/sink"
 )
 
 // apiOptions are the flags of 'bench api'.
@@ -217,7 +218,10 @@ func benchAddr(n int) string { return fmt.Sprintf("0x%040x", n) }
 func loadAPIData(ctx context.Context, pool *pgxpool.Pool, o apiOptions) error {
 	const registry = "0x8004a169fb4a3325136eb29fa0ceb6d2e539a432"
 	const repRegistry = "0x8004baa17c55a88189ae136b182e5fda19de9b63"
-	now := time.Now()
+	// Blocks are 12 s apart and the last one is now, so the rollups span weeks.
+	now := time.Now().UTC().Truncate(time.Second)
+	head := int64(o.agents + o.feedback/10 + 1)
+	at := func(block int64) time.Time { return now.Add(-time.Duration(head-block) * 12 * time.Second) }
 	n := 0
 	_, err := pool.CopyFrom(ctx, pgx.Identifier{"erc8004_agents"}, []string{"chain_id", "registry", "agent_id", "owner", "agent_uri",
 		"created_block", "created_tx", "created_log_index", "created_at", "updated_block", "updated_tx", "updated_log_index", "updated_at"},
@@ -228,8 +232,8 @@ func loadAPIData(ctx context.Context, pool *pgxpool.Pool, o apiOptions) error {
 			id := n
 			n++
 			tx := fmt.Sprintf("0x%064x", id)
-			return []any{1, registry, strconv.Itoa(id), benchAddr(id / 10), "ipfs://agent-" + strconv.Itoa(id), int64(id), tx, 0, now,
-				int64(id), tx, 0, now}, nil
+			return []any{1, registry, strconv.Itoa(id), benchAddr(id / 10), "ipfs://agent-" + strconv.Itoa(id), int64(id), tx, 0, at(int64(id)),
+				int64(id), tx, 0, at(int64(id))}, nil
 		}))
 	if err != nil {
 		return fmt.Errorf("copy agents: %w", err)
@@ -257,42 +261,25 @@ func loadAPIData(ctx context.Context, pool *pgxpool.Pool, o apiOptions) error {
 			}
 			return []any{1, repRegistry, strconv.Itoa(p.agent), benchAddr(1_000_000 + p.client), strconv.Itoa(index[p]),
 				strconv.Itoa(value), dec, tags[r.IntN(len(tags))], tags[r.IntN(len(tags))], fmt.Sprintf("0x%064x", i),
-				r.IntN(50) == 0, int64(o.agents + i/10), now, fmt.Sprintf("0x%064x", i), i % 10}, nil
+				r.IntN(50) == 0, int64(o.agents + i/10), at(int64(o.agents + i/10)), fmt.Sprintf("0x%064x", i), i % 10}, nil
 		}))
 	if err != nil {
 		return fmt.Errorf("copy feedback: %w", err)
 	}
-	head := int64(o.agents + o.feedback/10 + 1)
 	if _, err := pool.Exec(ctx, `INSERT INTO erc8004_cursors (chain_id, block_number, block_hash) VALUES (1, $1, $2)`,
 		head, fmt.Sprintf("0x%064x", head)); err != nil {
 		return fmt.Errorf("write cursor: %w", err)
 	}
-	// The reputation views read per-agent aggregate tables (migration 0005) that the writer keeps;
-	// rows COPYed here bypass it, so rebuild them as its rollback path does.
-	if _, err := pool.Exec(ctx, refreshAggregates); err != nil {
-		return fmt.Errorf("rebuild aggregates: %w", err)
+	// The reputation views read the aggregate tables that the sink keeps (migration 0015); rows
+	// COPYed here bypass it, so rebuild them.
+	if err := sink.RebuildAggregates(ctx, pool, 1); err != nil {
+		return err
 	}
 	if _, err := pool.Exec(ctx, `ANALYZE`); err != nil {
 		return fmt.Errorf("analyze: %w", err)
 	}
 	return nil
 }
-
-// refreshAggregates recomputes the aggregate tables of migration 0005 from the rows (nothing
-// when the schema does not have them).
-const refreshAggregates = `DO $$
-DECLARE
-    ids numeric[];
-BEGIN
-    IF to_regprocedure('erc8004_compute_agent_aggregates(bigint, numeric[])') IS NULL THEN
-        RETURN;
-    END IF;
-    SELECT array_agg(DISTINCT agent_id) INTO ids FROM erc8004_reputation WHERE chain_id = 1;
-    EXECUTE 'INSERT INTO erc8004_agent_aggregates SELECT * FROM erc8004_compute_agent_aggregates(1, $1)' USING ids;
-    EXECUTE 'INSERT INTO erc8004_agent_value_decimals SELECT * FROM erc8004_compute_agent_value_decimals(1, $1)' USING ids;
-    EXECUTE 'INSERT INTO erc8004_agent_tag_aggregates SELECT * FROM erc8004_compute_agent_tag_aggregates(1, $1)' USING ids;
-END
-$$`
 
 func pow10(n int) int {
 	p := 1

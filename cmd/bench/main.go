@@ -20,6 +20,10 @@
 //	bench serve [chain flags]   (the synthetic chain alone; prints its URL)
 //	bench payments [-transfers N] [-mode auto|recipients|token-wide]   (see payments.go)
 //	bench api [-agents N] [-feedback N] [-duration D] [-concurrency N]   (the read API; see api.go)
+//	bench analytics [-agents N] [-feedback N] [-backfill-blocks N]   (aggregates and rollups: see
+//	                             analytics.go; last line "analytics: agent_summary_p99_ms=N
+//	                             tag_summary_p99_ms=N leaderboard_ms=N rollup_day_ms=N
+//	                             backfill_events_per_s=N")
 //	bench offchain [flags]      (the off-chain worker: 10,000 files through a local gateway, then a
 //	                             backfill with the worker off and on; last line
 //	                             "offchain: files=N per_s=N p99_ms=N")
@@ -47,6 +51,8 @@ func main() {
 		err = runPayments(ctx, os.Args[2:], os.Stdout)
 	case len(os.Args) > 1 && os.Args[1] == "api":
 		err = runAPI(ctx, os.Args[2:], os.Stdout)
+	case len(os.Args) > 1 && os.Args[1] == "analytics":
+		err = runAnalytics(ctx, os.Args[2:], os.Stdout)
 	case len(os.Args) > 1 && os.Args[1] == "offchain":
 		err = runOffchain(ctx, os.Args[2:], os.Stdout)
 	default:

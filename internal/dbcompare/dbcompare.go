@@ -34,6 +34,9 @@ var queries = map[string]string{
 		ORDER BY chain_id, agent_id, tag1 COLLATE "C", tag2 COLLATE "C", value_decimals`,
 	"v_erc8004_agent_tag_reputation": `SELECT to_jsonb(t)::text FROM v_erc8004_agent_tag_reputation t
 		ORDER BY chain_id, agent_id, tag1 COLLATE "C", tag2 COLLATE "C"`,
+	"erc8004_stats_hourly":       `SELECT to_jsonb(t)::text FROM erc8004_stats_hourly t ORDER BY chain_id, agent_id NULLS FIRST, bucket`,
+	"erc8004_stats_daily":        `SELECT to_jsonb(t)::text FROM erc8004_stats_daily t ORDER BY chain_id, agent_id NULLS FIRST, bucket`,
+	"v_erc8004_chain_daily":      `SELECT to_jsonb(t)::text FROM v_erc8004_chain_daily t ORDER BY chain_id, day`,
 	"v_erc8004_agent_reputation": `SELECT to_jsonb(t)::text FROM v_erc8004_agent_reputation t ORDER BY chain_id, agent_id`,
 	"v_erc8004_agent_stats":      `SELECT to_jsonb(t)::text FROM v_erc8004_agent_stats t ORDER BY chain_id, registry, agent_id`,
 }

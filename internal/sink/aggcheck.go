@@ -7,8 +7,9 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
-// aggChecks pair each aggregate table (as stored) with its recomputation from scratch from the
-// rows it summarizes, for one chain ($1). getSummary is recomputed from the feedback rows with
+// aggChecks pair each aggregate and rollup table (as stored) with its recomputation from
+// scratch from the rows it summarizes, for one chain ($1); the rollups' is the schema's
+// erc8004_stats_recomputed, which places each row by its own block time. getSummary is recomputed from the feedback rows with
 // the arithmetic of the views before migration 0015, not from the decimals table, so a wrong
 // decimals row shows too.
 var aggChecks = []struct{ table, stored, scratch string }{
@@ -58,6 +59,10 @@ FROM erc8004_agent_tag_decimals WHERE chain_id = $1`, `
 SELECT agent_id, tag1, tag2, value_decimals, count(*) FILTER (WHERE NOT is_revoked) AS feedback_count,
        count(*) FILTER (WHERE is_revoked) AS revoked_count, coalesce(sum(value) FILTER (WHERE NOT is_revoked), 0) AS value_sum
 FROM erc8004_reputation WHERE chain_id = $1 GROUP BY agent_id, tag1, tag2, value_decimals`},
+	{"erc8004_stats_hourly", `SELECT * FROM erc8004_stats_hourly WHERE chain_id = $1`,
+		`SELECT * FROM erc8004_stats_recomputed($1, 'hour')`},
+	{"erc8004_stats_daily", `SELECT * FROM erc8004_stats_daily WHERE chain_id = $1`,
+		`SELECT * FROM erc8004_stats_recomputed($1, 'day')`},
 }
 
 // Querier is what CheckAggregates reads through: a pool, a connection or a transaction.
@@ -65,7 +70,7 @@ type Querier interface {
 	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
 }
 
-// CheckAggregates compares the chain's reputation aggregates with their recomputation from the
+// CheckAggregates compares the chain's reputation aggregates and rollups with their recomputation from the
 // stored rows and returns the differences, each as "table: stored|recomputed row" (at most
 // 20 per table); none when they agree. Read it in one snapshot (a REPEATABLE READ
 // transaction) while the indexer writes.

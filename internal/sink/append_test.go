@@ -181,6 +181,17 @@ func TestPostgres_AggregatesAfterRandomRewinds(t *testing.T) {
 	require.NoError(t, pool.QueryRow(ctx, `SELECT count(*) FROM erc8004_agent_aggregates WHERE revoked_count > 0 AND validation_count > 0`).Scan(&n))
 	require.Positive(t, n, "the traffic revokes feedback and requests validations")
 
+	// Rollup totals equal the raw counts.
+	for _, table := range []string{"erc8004_stats_hourly", "erc8004_stats_daily"} {
+		var given, givenTotal, revoked, requests, responses, feedback, revokedRows, requestRows, responseRows int64
+		require.NoError(t, pool.QueryRow(ctx, `SELECT sum(feedback_given), max(feedback_given_total), sum(feedback_revoked),
+			sum(validation_requests), sum(responses) FROM `+table+` WHERE agent_id IS NULL`).Scan(&given, &givenTotal, &revoked, &requests, &responses))
+		require.NoError(t, pool.QueryRow(ctx, `SELECT (SELECT count(*) FROM erc8004_reputation), (SELECT count(*) FILTER (WHERE is_revoked) FROM erc8004_reputation),
+			(SELECT count(*) FROM erc8004_validations), (SELECT count(*) FROM erc8004_feedback_responses)`).Scan(&feedback, &revokedRows, &requestRows, &responseRows))
+		require.Positive(t, feedback)
+		require.Equal(t, []int64{feedback, feedback, revokedRows, requestRows, responseRows}, []int64{given, givenTotal, revoked, requests, responses}, table)
+	}
+
 	// The check sees a wrong input of getSummary.
 	_, err = pool.Exec(ctx, `UPDATE erc8004_agent_feedback_decimals SET value_sum = value_sum + 1
 		WHERE (agent_id, value_decimals) = (SELECT agent_id, value_decimals FROM erc8004_agent_feedback_decimals LIMIT 1)`)

@@ -199,6 +199,10 @@ func replaceRange(ctx context.Context, p *Postgres, tx pgx.Tx, b *Batch) (Stats,
 	if err != nil {
 		return st, err
 	}
+	span := batchSpan(b)
+	if err := storedSpan(ctx, tx, b, &span); err != nil {
+		return st, err
+	}
 	if st.Deleted, err = deleteRange(ctx, tx, b.ChainID, b.From, b.To); err != nil {
 		return st, err
 	}
@@ -226,6 +230,9 @@ func replaceRange(ctx context.Context, p *Postgres, tx pgx.Tx, b *Batch) (Stats,
 		return st, err
 	}
 	if err := pruneBlocks(ctx, tx, b); err != nil {
+		return st, err
+	}
+	if err := updateRollups(ctx, tx, b, span, false, nil); err != nil {
 		return st, err
 	}
 	return st, storeCursor(ctx, tx, b)

@@ -133,6 +133,9 @@ func (s *Staged) complete(ctx context.Context, tx pgx.Tx) error {
 	if err := pruneBlocks(ctx, tx, s.b); err != nil {
 		return err
 	}
+	if err := updateRollups(ctx, tx, s.b, batchSpan(s.b), true, keys(s.delta.agentIDs)); err != nil {
+		return err
+	}
 	return storeCursor(ctx, tx, s.b)
 }
 

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/redis/go-redis/v9"
 	"github.com/stretchr/testify/require"
@@ -19,6 +20,7 @@ import (
 
 	"github.com/erc8004-indexer/erc8004-indexer/internal/api"
 	"github.com/erc8004-indexer/erc8004-indexer/internal/config"
+	"github.com/erc8004-indexer/erc8004-indexer/internal/sink"
 	"github.com/erc8004-indexer/erc8004-indexer/internal/testdb"
 	"github.com/erc8004-indexer/erc8004-indexer/internal/testvalkey"
 )
@@ -191,38 +193,19 @@ func seedBasic(t *testing.T, pool *pgxpool.Pool) {
 		chainID, valReg, hash(40), addr(30), hash(43), hash(41))
 }
 
-// RefreshAggregatesSQL recomputes, from the rows, the per-agent aggregate tables that the
-// reputation views read once migration 0005 is applied (the writer keeps them in its
-// transaction; fixtures insert rows directly, so they rebuild them as a rollback does). Without
-// those tables it does nothing.
-const RefreshAggregatesSQL = `DO $$
-DECLARE
-    c bigint;
-    ids numeric[];
-BEGIN
-    IF to_regprocedure('erc8004_compute_agent_aggregates(bigint, numeric[])') IS NULL THEN
-        RETURN;
-    END IF;
-    EXECUTE 'DELETE FROM erc8004_agent_aggregates';
-    EXECUTE 'DELETE FROM erc8004_agent_value_decimals';
-    EXECUTE 'DELETE FROM erc8004_agent_tag_aggregates';
-    FOR c IN SELECT chain_id FROM erc8004_agents UNION SELECT chain_id FROM erc8004_reputation LOOP
-        SELECT array_agg(agent_id) INTO ids FROM (
-            SELECT agent_id FROM erc8004_reputation WHERE chain_id = c
-            UNION SELECT agent_id FROM erc8004_feedback_responses WHERE chain_id = c
-            UNION SELECT agent_id FROM erc8004_validations WHERE chain_id = c) a;
-        IF ids IS NOT NULL THEN
-            EXECUTE 'INSERT INTO erc8004_agent_aggregates SELECT * FROM erc8004_compute_agent_aggregates($1, $2)' USING c, ids;
-            EXECUTE 'INSERT INTO erc8004_agent_value_decimals SELECT * FROM erc8004_compute_agent_value_decimals($1, $2)' USING c, ids;
-            EXECUTE 'INSERT INTO erc8004_agent_tag_aggregates SELECT * FROM erc8004_compute_agent_tag_aggregates($1, $2)' USING c, ids;
-        END IF;
-    END LOOP;
-END
-$$`
-
+// refreshAggregates recomputes, from the rows, the aggregate tables that the sink keeps beside
+// them (migration 0015): the fixtures insert rows directly.
 func refreshAggregates(t *testing.T, pool *pgxpool.Pool) {
 	t.Helper()
-	exec(t, pool, RefreshAggregatesSQL)
+	ctx := context.Background()
+	rows, err := pool.Query(ctx, `SELECT chain_id FROM erc8004_agents UNION SELECT chain_id FROM erc8004_reputation
+		UNION SELECT chain_id FROM erc8004_feedback_responses UNION SELECT chain_id FROM erc8004_validations`)
+	require.NoError(t, err)
+	chains, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	require.NoError(t, err)
+	for _, c := range chains {
+		require.NoError(t, sink.RebuildAggregates(ctx, pool, uint64(c)))
+	}
 }
 
 // pathf builds a path on the test chain.

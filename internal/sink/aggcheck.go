@@ -60,9 +60,9 @@ SELECT agent_id, tag1, tag2, value_decimals, count(*) FILTER (WHERE NOT is_revok
        count(*) FILTER (WHERE is_revoked) AS revoked_count, coalesce(sum(value) FILTER (WHERE NOT is_revoked), 0) AS value_sum
 FROM erc8004_reputation WHERE chain_id = $1 GROUP BY agent_id, tag1, tag2, value_decimals`},
 	{"erc8004_stats_hourly", `SELECT * FROM erc8004_stats_hourly WHERE chain_id = $1`,
-		`SELECT * FROM erc8004_stats_recomputed($1, 'hour')`},
+		`SELECT * FROM erc8004_stats_recomputed($1, 'hour') WHERE bucket IS NOT NULL`},
 	{"erc8004_stats_daily", `SELECT * FROM erc8004_stats_daily WHERE chain_id = $1`,
-		`SELECT * FROM erc8004_stats_recomputed($1, 'day')`},
+		`SELECT * FROM erc8004_stats_recomputed($1, 'day') WHERE bucket IS NOT NULL`},
 }
 
 // Querier is what CheckAggregates reads through: a pool, a connection or a transaction.

@@ -51,8 +51,8 @@ FROM (
     FROM erc8004_agent_feedback_decimals WHERE chain_id = $1 GROUP BY agent_id
 ) x
 WHERE g.chain_id = $1 AND g.agent_id = x.agent_id`,
-	`INSERT INTO erc8004_stats_hourly SELECT * FROM erc8004_stats_recomputed($1, 'hour')`,
-	`INSERT INTO erc8004_stats_daily SELECT * FROM erc8004_stats_recomputed($1, 'day')`,
+	`INSERT INTO erc8004_stats_hourly SELECT * FROM erc8004_stats_recomputed($1, 'hour') WHERE bucket IS NOT NULL`,
+	`INSERT INTO erc8004_stats_daily SELECT * FROM erc8004_stats_recomputed($1, 'day') WHERE bucket IS NOT NULL`,
 }
 
 // RebuildAggregates recomputes, in one transaction, a chain's reputation aggregates and rollups

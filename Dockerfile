@@ -8,6 +8,10 @@
 #   docker build -t erc8004-indexer .
 #   docker run --rm -e DATABASE_URL=... -e CHAIN=base -e RPC_URL=... -p 127.0.0.1:9090:9090 erc8004-indexer
 
+# Base images are named by tag: this repository was prepared without access to a registry, so
+# no digest could be read and checked. Pin them for reproducible builds with the digest your
+# registry serves, e.g. `docker buildx imagetools inspect golang:1.26-bookworm` and write
+# FROM golang:1.26-bookworm@sha256:<digest> (the same for the distroless image below).
 FROM golang:1.26-bookworm AS build
 WORKDIR /src
 # Dependencies first: this layer is rebuilt only when go.mod or go.sum change.

@@ -18,11 +18,12 @@ test: services
 services:
 	bash scripts/services.sh
 
-## lint: gofmt and go vet
+## lint: gofmt, go vet and govulncheck (skipped, saying so, when its database is unreachable)
 lint:
 	@files=$$(gofmt -l $$(find . -name '*.go' -not -path './contracts/node_modules/*' -not -path './tmp/*')); \
 	if [ -n "$$files" ]; then echo "gofmt -w needed on:"; echo "$$files"; exit 1; fi
 	$(GO) vet ./...
+	bash scripts/vulncheck.sh
 
 ## dev: the indexer against an in-process chain (needs DATABASE_URL)
 dev:

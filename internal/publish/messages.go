@@ -3,6 +3,7 @@ package publish
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/ethereum/go-ethereum/common"
@@ -35,6 +36,21 @@ type EventMessage struct {
 	DecodeError string   `json:"decode_error,omitempty"`
 	Topics      []string `json:"topics,omitempty"`
 	Data        string   `json:"data,omitempty"`
+	// Truncated names the fields cut to MaxMessageString bytes ("args.feedbackURI", "data"): a
+	// chain string can be megabytes; the whole value is in erc8004_events.
+	Truncated []string `json:"truncated,omitempty"`
+}
+
+// MaxMessageString is the most bytes of one string of an event message (an argument, the raw
+// data); a longer one is cut, on a character boundary, and named in EventMessage.Truncated.
+const MaxMessageString = 8 << 10
+
+// cut returns s cut to MaxMessageString bytes on a UTF-8 boundary, and whether it was cut.
+func cut(s string) (string, bool) {
+	if len(s) <= MaxMessageString {
+		return s, false
+	}
+	return strings.ToValidUTF8(s[:MaxMessageString], ""), true
 }
 
 // ReorgMessage is the JSON message published on the reorgs channel for every rollback: every
@@ -76,6 +92,15 @@ func eventMessage(chainID uint64, l *sink.Log) ([]byte, error) {
 	if l.Event != nil {
 		m.Event = l.Event.Name()
 		m.Args = l.Event.Args()
+		for k, v := range m.Args {
+			if str, ok := v.(string); ok {
+				if c, was := cut(str); was {
+					m.Args[k] = c
+					m.Truncated = append(m.Truncated, "args."+k)
+				}
+			}
+		}
+		slices.Sort(m.Truncated)
 		if id := erc8004.AgentID(l.Event); id != nil {
 			m.AgentID = id.String()
 		}
@@ -87,7 +112,10 @@ func eventMessage(chainID uint64, l *sink.Log) ([]byte, error) {
 		for i, t := range l.Raw.Topics {
 			m.Topics[i] = t.Hex()
 		}
-		m.Data = hexutil.Encode(l.Raw.Data)
+		var was bool
+		if m.Data, was = cut(hexutil.Encode(l.Raw.Data)); was {
+			m.Truncated = append(m.Truncated, "data")
+		}
 	}
 	b, err := json.Marshal(m)
 	if err != nil {

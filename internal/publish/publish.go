@@ -24,6 +24,7 @@ import (
 
 	"github.com/erc8004-indexer/erc8004-indexer/internal/feed"
 	"github.com/erc8004-indexer/erc8004-indexer/internal/retry"
+	"github.com/erc8004-indexer/erc8004-indexer/internal/sink"
 )
 
 // Options configures a Publisher.
@@ -47,6 +48,9 @@ type Options struct {
 	// MaxPending bounds the messages queued while Valkey is unreachable (default 10000); the
 	// oldest are dropped beyond it, with a warning. Keys never depend on the queue.
 	MaxPending int
+	// MaxPendingBytes bounds the same queue by the approximate memory of its logs (default 64
+	// MiB): a few megabyte-sized events must not hold the heap during an outage.
+	MaxPendingBytes int
 	// ShutdownTimeout bounds the last publication Run attempts when its context ends, so that
 	// the final commits of a stopping indexer still reach Valkey (default 2s).
 	ShutdownTimeout time.Duration
@@ -70,6 +74,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.MaxPending <= 0 {
 		o.MaxPending = 10_000
+	}
+	if o.MaxPendingBytes <= 0 {
+		o.MaxPendingBytes = 64 << 20
 	}
 	if o.ShutdownTimeout <= 0 {
 		o.ShutdownTimeout = 2 * time.Second
@@ -107,6 +114,7 @@ type work struct {
 	updates []feed.Update
 	agents  map[string]struct{}
 	msgs    int    // messages the updates will publish
+	bytes   int    // approximate memory of the updates' logs (logBytes)
 	upTo    uint64 // notified count when the work was taken
 }
 
@@ -139,6 +147,9 @@ func (p *Publisher) Notify(u feed.Update) {
 	p.notified++
 	p.queue.updates = append(p.queue.updates, u)
 	p.queue.msgs += messageCount(&u)
+	for i := range u.Logs {
+		p.queue.bytes += logBytes(&u.Logs[i])
+	}
 	for _, id := range u.Stats.Agents {
 		p.queue.agents[id] = struct{}{}
 	}
@@ -167,23 +178,35 @@ func (p *Publisher) Touch(ids []string) {
 	}
 }
 
-// boundLocked drops the oldest queued event messages beyond MaxPending queued messages, and then the updates
+// boundLocked drops the oldest queued event messages beyond MaxPending queued messages or
+// MaxPendingBytes of their logs, and then the updates
 // left with nothing to publish (their agents stay queued), so that a long outage holds bounded
 // memory. Rollback messages are kept: they are few and a consumer needs them to retract what it
 // saw. p.mu must be held.
 func (p *Publisher) boundLocked() {
 	q := &p.queue
-	if q.msgs <= p.opts.MaxPending {
+	over := func() bool { return q.msgs > p.opts.MaxPending || q.bytes > p.opts.MaxPendingBytes }
+	if !over() {
 		return
 	}
-	for i := 0; q.msgs > p.opts.MaxPending && i < len(q.updates); i++ {
+	for i := 0; over() && i < len(q.updates); i++ {
 		logs := q.updates[i].Logs
-		n := min(len(logs), q.msgs-p.opts.MaxPending)
+		n := 0
+		for n < len(logs) && over() {
+			q.msgs--
+			q.bytes -= logBytes(&logs[n])
+			n++
+		}
 		q.updates[i].Logs = logs[n:]
-		q.msgs -= n
 		p.dropped += n
 	}
 	q.updates = slices.DeleteFunc(q.updates, func(u feed.Update) bool { return len(u.Logs) == 0 && u.Reorg == nil })
+}
+
+// logBytes estimates the memory a queued log holds: its raw data, the decoded copies of its
+// strings, its topics and a fixed overhead.
+func logBytes(l *sink.Log) int {
+	return 2*len(l.Raw.Data) + 32*len(l.Raw.Topics) + 512
 }
 
 func messageCount(u *feed.Update) int {
@@ -211,6 +234,7 @@ func (p *Publisher) putBack(w work) {
 	q := &p.queue
 	q.updates = append(w.updates, q.updates...)
 	q.msgs += w.msgs
+	q.bytes += w.bytes
 	for id := range w.agents {
 		q.agents[id] = struct{}{}
 	}
@@ -330,7 +354,7 @@ func (p *Publisher) warnDropped() {
 	p.mu.Unlock()
 	if n > 0 {
 		p.log.Warn("event messages dropped: the publisher fell behind the indexer or valkey was unreachable", zap.Uint64(fieldChainID, p.opts.ChainID),
-			zap.Int("dropped", n), zap.Int("max_pending", p.opts.MaxPending))
+			zap.Int("dropped", n), zap.Int("max_pending", p.opts.MaxPending), zap.Int("max_pending_bytes", p.opts.MaxPendingBytes))
 	}
 }
 

@@ -86,7 +86,8 @@ ON CONFLICT (chain_id, agent_id, value_decimals) DO UPDATE SET
 
 // qAggAgentDelta adds the batch's feedback, revocations and responses to the per-agent rows
 // (append path). A client is new to an agent when it has no feedback for it below the range
-// (one index probe per pair: LATERAL with LIMIT, see append.go).
+// (one index probe per pair: LATERAL with LIMIT, see append.go; the pair as a key range keeps the
+// probe on the (agent, client) index, as in qAppendRevocations).
 const qAggAgentDelta = `
 WITH nf AS (
     SELECT agent_id, client_address, is_revoked, block_number, block_time
@@ -100,9 +101,8 @@ WITH nf AS (
     FROM (SELECT DISTINCT agent_id, client_address FROM nf) c
     LEFT JOIN LATERAL (
         SELECT true AS seen FROM erc8004_reputation o
-        WHERE o.chain_id = $1 AND o.agent_id = c.agent_id AND o.client_address = c.client_address
-          AND o.block_number < $2
-        ORDER BY o.chain_id, o.agent_id, o.client_address, o.feedback_index LIMIT 1) o ON true
+        WHERE o.chain_id = $1 AND (o.agent_id, o.client_address) >= (c.agent_id, c.client_address)
+          AND (o.agent_id, o.client_address) <= (c.agent_id, c.client_address) AND o.block_number < $2 LIMIT 1) o ON true
     WHERE o.seen IS NULL
     GROUP BY c.agent_id
 ), rv AS (

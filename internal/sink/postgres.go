@@ -232,7 +232,7 @@ func replaceRange(ctx context.Context, p *Postgres, tx pgx.Tx, b *Batch) (Stats,
 	if err := pruneBlocks(ctx, tx, b); err != nil {
 		return st, err
 	}
-	if err := updateRollups(ctx, tx, b, span, false, nil); err != nil {
+	if err := updateRollups(ctx, tx, b, span, false); err != nil {
 		return st, err
 	}
 	return st, storeCursor(ctx, tx, b)

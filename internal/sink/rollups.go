@@ -13,7 +13,7 @@ import (
 // per (chain, agent or NULL for the chain, UTC bucket). The append path adds its range's rows
 // to their buckets (qRollupAppend); the full path (rollbacks, replays) recomputes the buckets
 // that its range's blocks fall in (before and after it) from the stored rows of those buckets'
-// blocks. Both then set the cumulative columns of every row from the first touched bucket on.
+// blocks and then the cumulative columns of every row from the first touched bucket on.
 //
 // A bucket's blocks are found from the stored headers, which hold every block with a registry
 // event: with block times non-decreasing, bucket [b, b+unit) holds the blocks after the last
@@ -84,8 +84,7 @@ INSERT INTO TABLE (chain_id, agent_id, bucket, registrations, feedback_given, fe
 SELECT $1, f.* FROM (` + rollupFigures + `) f`
 
 // qRollupTotals sets the cumulative columns of TABLE's rows from bucket $2 on: the row's figure
-// plus the last total before $2 (per agent, and for the chain). $3, when not NULL, limits the
-// agents to those ids (the append path: other agents' rows did not change).
+// plus the last total before $2 (per agent, and for the chain).
 const qRollupTotals = `
 UPDATE TABLE t SET registrations_total = w.registrations_total, feedback_given_total = w.feedback_given_total,
     feedback_revoked_total = w.feedback_revoked_total, responses_total = w.responses_total,
@@ -107,7 +106,6 @@ FROM (
           AND (q.agent_id = s.agent_id OR (s.agent_id IS NULL AND q.agent_id IS NULL))
         ORDER BY q.bucket DESC LIMIT 1) p ON true
     WHERE s.chain_id = $1 AND s.bucket >= date_trunc('UNIT', $2::timestamptz, 'UTC')
-      AND ($3::text[] IS NULL OR s.agent_id IS NULL OR s.agent_id = ANY($3::text[]::numeric[]))
     WINDOW w AS (PARTITION BY s.agent_id ORDER BY s.bucket)
 ) w
 WHERE t.ctid = w.tid
@@ -117,7 +115,10 @@ WHERE t.ctid = w.tid
        w.validation_requests_total, w.validation_responses_total, w.payments_total)`
 
 // qRollupAppend adds the contribution of the rows of blocks [$2, $3] to TABLE (the append
-// path: nothing is stored above $3, and revocations in the range revoke older rows). The rows
+// path: nothing is stored above $3, and revocations in the range revoke older rows), with the
+// cumulative columns: no stored row of an agent (or of the chain) is in a later bucket than the
+// range's rows, so a touched row's totals are the agent's latest stored totals plus the range's
+// figures up to its bucket. The rows
 // are placed by their own block time (a revocation by its event's, looked up with LATERAL and
 // LIMIT: one index probe whatever the statistics say, see append.go).
 const qRollupAppend = `
@@ -159,16 +160,41 @@ WITH ev AS (
            count(*) FILTER (WHERE k = 'resp'), count(*) FILTER (WHERE k = 'vreq'), count(*) FILTER (WHERE k = 'vresp'),
            count(DISTINCT (bn, li)) FILTER (WHERE k = 'pay')
     FROM ev GROUP BY b
+), p AS (
+    SELECT f.*, coalesce(pa.registrations_total, pc.registrations_total, 0) AS reg0,
+           coalesce(pa.feedback_given_total, pc.feedback_given_total, 0) AS fb0,
+           coalesce(pa.feedback_revoked_total, pc.feedback_revoked_total, 0) AS rv0,
+           coalesce(pa.responses_total, pc.responses_total, 0) AS resp0,
+           coalesce(pa.validation_requests_total, pc.validation_requests_total, 0) AS vreq0,
+           coalesce(pa.validation_responses_total, pc.validation_responses_total, 0) AS vresp0,
+           coalesce(pa.payments_total, pc.payments_total, 0) AS pay0
+    FROM f
+    LEFT JOIN LATERAL (
+        SELECT q.* FROM TABLE q WHERE f.agent_id IS NOT NULL AND q.chain_id = $1 AND q.agent_id = f.agent_id
+        ORDER BY q.bucket DESC LIMIT 1) pa ON true
+    LEFT JOIN LATERAL (
+        SELECT q.* FROM TABLE q WHERE f.agent_id IS NULL AND q.chain_id = $1 AND q.agent_id IS NULL
+        ORDER BY q.bucket DESC LIMIT 1) pc ON true
 )
 INSERT INTO TABLE AS t (chain_id, agent_id, bucket, registrations, feedback_given, feedback_revoked,
-    responses, validation_requests, validation_responses, payments)
-SELECT $1, f.agent_id, f.b, f.registrations, f.feedback_given, f.feedback_revoked,
-       f.responses, f.validation_requests, f.validation_responses, f.payments
-FROM f
+    responses, validation_requests, validation_responses, payments, registrations_total, feedback_given_total,
+    feedback_revoked_total, responses_total, validation_requests_total, validation_responses_total, payments_total)
+SELECT $1, agent_id, b, registrations, feedback_given, feedback_revoked, responses, validation_requests,
+       validation_responses, payments,
+       reg0 + sum(registrations) OVER w, fb0 + sum(feedback_given) OVER w, rv0 + sum(feedback_revoked) OVER w,
+       resp0 + sum(responses) OVER w, vreq0 + sum(validation_requests) OVER w,
+       vresp0 + sum(validation_responses) OVER w, pay0 + sum(payments) OVER w
+FROM p
+WINDOW w AS (PARTITION BY agent_id ORDER BY b)
 ON CONFLICT ON CONSTRAINT TABLE_key DO UPDATE SET
     registrations = t.registrations + EXCLUDED.registrations, feedback_given = t.feedback_given + EXCLUDED.feedback_given,
-    feedback_revoked = t.feedback_revoked + EXCLUDED.feedback_revoked, responses = t.responses + EXCLUDED.responses, validation_requests = t.validation_requests + EXCLUDED.validation_requests,
-    validation_responses = t.validation_responses + EXCLUDED.validation_responses, payments = t.payments + EXCLUDED.payments`
+    feedback_revoked = t.feedback_revoked + EXCLUDED.feedback_revoked, responses = t.responses + EXCLUDED.responses,
+    validation_requests = t.validation_requests + EXCLUDED.validation_requests,
+    validation_responses = t.validation_responses + EXCLUDED.validation_responses, payments = t.payments + EXCLUDED.payments,
+    registrations_total = EXCLUDED.registrations_total, feedback_given_total = EXCLUDED.feedback_given_total,
+    feedback_revoked_total = EXCLUDED.feedback_revoked_total, responses_total = EXCLUDED.responses_total,
+    validation_requests_total = EXCLUDED.validation_requests_total,
+    validation_responses_total = EXCLUDED.validation_responses_total, payments_total = EXCLUDED.payments_total`
 
 // rollupUnit is one rollup table and its bucket.
 type rollupUnit struct{ table, unit string }
@@ -234,10 +260,9 @@ func storedSpan(ctx context.Context, tx pgx.Tx, b *Batch, s *timeSpan) error {
 }
 
 // updateRollups brings the rollups up to date with a Replace of b whose rows (before and
-// after) span s: on the append path it adds the range's rows, otherwise it recomputes the
-// buckets of s; then it sets the cumulative columns from the first touched bucket on (of the
-// agents, when not nil: the append path's, every agent the batch concerns).
-func updateRollups(ctx context.Context, tx pgx.Tx, b *Batch, s timeSpan, appendOnly bool, agents []string) error {
+// after) span s: on the append path it adds the range's rows and their totals; otherwise it
+// recomputes the buckets of s, then the cumulative columns from the first touched bucket on.
+func updateRollups(ctx context.Context, tx pgx.Tx, b *Batch, s timeSpan, appendOnly bool) error {
 	if !s.set {
 		return nil
 	}
@@ -246,11 +271,11 @@ func updateRollups(ctx context.Context, tx pgx.Tx, b *Batch, s timeSpan, appendO
 	for _, u := range rollupUnits {
 		if appendOnly {
 			batch.Queue(rollupSQL(qRollupAppend, u), chainID, int64(b.From), int64(clampBlock(b.To)))
-		} else {
-			batch.Queue(rollupSQL(qRollupDelete, u), chainID, s.lo, s.hi)
-			batch.Queue(rollupSQL(qRollupBuckets, u), chainID, s.lo, s.hi)
+			continue
 		}
-		batch.Queue(rollupSQL(qRollupTotals, u), chainID, s.lo, agents)
+		batch.Queue(rollupSQL(qRollupDelete, u), chainID, s.lo, s.hi)
+		batch.Queue(rollupSQL(qRollupBuckets, u), chainID, s.lo, s.hi)
+		batch.Queue(rollupSQL(qRollupTotals, u), chainID, s.lo)
 	}
 	if err := tx.SendBatch(ctx, batch).Close(); err != nil {
 		return fmt.Errorf("update rollups: %w", err)

@@ -133,7 +133,7 @@ func (s *Staged) complete(ctx context.Context, tx pgx.Tx) error {
 	if err := pruneBlocks(ctx, tx, s.b); err != nil {
 		return err
 	}
-	if err := updateRollups(ctx, tx, s.b, batchSpan(s.b), true, keys(s.delta.agentIDs)); err != nil {
+	if err := updateRollups(ctx, tx, s.b, batchSpan(s.b), true); err != nil {
 		return err
 	}
 	return storeCursor(ctx, tx, s.b)

@@ -142,16 +142,25 @@ func TestIndexer_LyingRPC(t *testing.T) {
 	require.Zero(t, foreign, "no foreign log is stored")
 	require.Positive(t, repeats)
 	require.Equal(t, requests, requestRows, "one indexed request per request hash")
-	var counted float64
+	var counted, setAside float64
 	fams, err := m.Registry().Gather()
 	require.NoError(t, err)
 	for _, f := range fams {
 		switch f.GetName() {
 		case metrics.ForeignLogsTotal:
 			counted = f.GetMetric()[0].GetCounter().GetValue()
+		case metrics.DecodeErrorsTotal:
+			for _, s := range f.GetMetric() {
+				for _, l := range s.GetLabel() {
+					if l.GetName() == "kind" && l.GetValue() == "set_aside" {
+						setAside += s.GetCounter().GetValue()
+					}
+				}
+			}
 		}
 	}
 	require.Positive(t, counted, "foreign logs are counted")
+	require.EqualValues(t, repeats, setAside, "each repeated request is counted as set aside")
 
 	rep, err := verify.New(pool, client, spec.ChainID, spec.Registries).Run(ctx)
 	require.NoError(t, err)

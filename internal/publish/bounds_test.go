@@ -84,3 +84,36 @@ func TestPublisher_MegabyteStrings(t *testing.T) {
 	require.Equal(t, uint64(20), blocks[len(blocks)-1], "the newest are kept")
 	require.NotEmpty(t, warnings.FilterMessage("event messages dropped: the publisher fell behind the indexer or valkey was unreachable").All())
 }
+
+// TestPublisher_MegabyteAgentURI: an agent whose URI is a megabyte (anyone can set one) is held
+// and published with the first 8 KiB of it, and its hash names the cut fields in "truncated".
+func TestPublisher_MegabyteAgentURI(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	pool := testdb.New(t)
+	rdb, prefix := testvalkey.New(t)
+	uri := "https://agent.example/" + strings.Repeat("ü", 1<<19)
+	_, err := pool.Exec(ctx, `
+		INSERT INTO erc8004_agents (chain_id, registry, agent_id, owner, agent_uri, created_block, created_tx,
+		    created_log_index, updated_block, updated_tx, updated_log_index)
+		VALUES (7, '0xr', 1, '0xo', $1, 1, '0x01', 0, 1, '0x01', 0), (7, '0xr', 2, '0xo', 'ipfs://b', 1, '0x01', 1, 1, '0x01', 1)`, uri)
+	require.NoError(t, err)
+	_, err = pool.Exec(ctx, `INSERT INTO erc8004_agent_registrations (chain_id, agent_id, registry, uri, status, name)
+		VALUES (7, 1, '0xr', 'x', 'ok', $1)`, strings.Repeat("n", 20_000))
+	require.NoError(t, err)
+	pub := publish.New(pool, rdb.Options(), zap.NewNop(), publish.Options{ChainID: 7, Prefix: prefix})
+	defer pub.Close()
+	_, err = pub.Resync(ctx)
+	require.NoError(t, err)
+	keys := publish.KeysFor(prefix, 7)
+	a, err := rdb.HGetAll(ctx, keys.Agent("1")).Result()
+	require.NoError(t, err)
+	require.LessOrEqual(t, len(a["agent_uri"]), publish.MaxMessageString)
+	require.True(t, strings.HasPrefix(uri, a["agent_uri"]))
+	require.Len(t, a["name"], publish.MaxMessageString)
+	require.Equal(t, "agent_uri,name", a["truncated"])
+	b, err := rdb.HGetAll(ctx, keys.Agent("2")).Result()
+	require.NoError(t, err)
+	require.Equal(t, "ipfs://b", b["agent_uri"])
+	require.NotContains(t, b, "truncated")
+}

@@ -84,9 +84,17 @@ func postgresState(ctx context.Context, pool *pgxpool.Pool, chainID uint64) (sta
 		dec, avg              int16
 	)
 	_, err = pgx.ForEachRow(rows, []any{&id, &owner, &uri, &fb, &value, &dec, &vc, &avg, &paid}, func() error {
-		want.agents[id] = map[string]string{"owner": owner, "agent_uri": uri, "feedback_count": fmt.Sprint(fb),
+		// The hash carries at most publish.MaxMessageString bytes of the URI, and says so.
+		cutURI := uri
+		if len(uri) > publish.MaxMessageString {
+			cutURI = strings.ToValidUTF8(uri[:publish.MaxMessageString], "")
+		}
+		want.agents[id] = map[string]string{"owner": owner, "agent_uri": cutURI, "feedback_count": fmt.Sprint(fb),
 			"summary_value": value, "summary_decimals": fmt.Sprint(dec), "validation_count": fmt.Sprint(vc),
 			"avg_response": fmt.Sprint(avg), "verified_payments": fmt.Sprint(paid)}
+		if cutURI != uri {
+			want.agents[id]["truncated"] = "agent_uri"
+		}
 		if fb > 0 {
 			want.board[id] = score(value, dec)
 		}

@@ -46,6 +46,9 @@ type agentRow struct {
 	// (erc8004_agent_registrations); nil until the off-chain worker has parsed one.
 	Name, Image *string
 	X402        *bool
+	// Truncated names the fields cut to MaxMessageString bytes (agent_uri, name, image: anyone
+	// can set a megabyte URI), in the order of the hash.
+	Truncated []string
 }
 
 // idChunk bounds the ids sent in one aggregate query.
@@ -161,5 +164,20 @@ func scanAgent(r pgx.CollectableRow) (agentRow, error) {
 	var a agentRow
 	err := r.Scan(&a.ID, &a.Owner, &a.URI, &a.FeedbackCount, &a.SummaryValue, &a.SummaryDecimals,
 		&a.ValidationCount, &a.AvgResponse, &a.VerifiedPayments, &a.Name, &a.Image, &a.X402)
+	// Cut at once: a resync holds every agent of the chain, each then a few kilobytes at most.
+	var was bool
+	if a.URI, was = cut(a.URI); was {
+		a.Truncated = append(a.Truncated, "agent_uri")
+	}
+	for _, f := range []struct {
+		name string
+		v    *string
+	}{{"name", a.Name}, {"image", a.Image}} {
+		if f.v != nil {
+			if *f.v, was = cut(*f.v); was {
+				a.Truncated = append(a.Truncated, f.name)
+			}
+		}
+	}
 	return a, err
 }

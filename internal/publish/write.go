@@ -242,6 +242,9 @@ func (p *Publisher) writeAgent(ctx context.Context, pipe redis.Pipeliner, a *age
 	if a.X402 != nil {
 		fields = append(fields, "x402", *a.X402)
 	}
+	if len(a.Truncated) > 0 {
+		fields = append(fields, "truncated", strings.Join(a.Truncated, ","))
+	}
 	pipe.HSet(ctx, key, fields...)
 	if p.opts.TTL > 0 {
 		pipe.Expire(ctx, key, p.opts.TTL)

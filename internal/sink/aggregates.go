@@ -101,8 +101,9 @@ WITH nf AS (
     FROM (SELECT DISTINCT agent_id, client_address FROM nf) c
     LEFT JOIN LATERAL (
         SELECT true AS seen FROM erc8004_reputation o
-        WHERE o.chain_id = $1 AND (o.agent_id, o.client_address) >= (c.agent_id, c.client_address)
-          AND (o.agent_id, o.client_address) <= (c.agent_id, c.client_address) AND o.block_number < $2 LIMIT 1) o ON true
+        WHERE o.chain_id = $1 AND o.agent_id = c.agent_id AND o.client_address = c.client_address
+          AND (o.agent_id, o.client_address) >= (c.agent_id, c.client_address)
+          AND (o.agent_id, o.client_address) <= (c.agent_id, c.client_address) AND o.block_number + 0 < $2 LIMIT 1) o ON true
     WHERE o.seen IS NULL
     GROUP BY c.agent_id
 ), rv AS (

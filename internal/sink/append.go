@@ -339,10 +339,11 @@ ON CONFLICT (chain_id, registry, owner, operator) DO UPDATE SET
 
 // qAppendRevocations marks the feedback the batch's revocations name. A feedback row takes the
 // first revocation that comes after it; one already revoked keeps its (earlier) revocation.
-// The feedback is named by a range of one key on (agent, client, index), not by equalities, so
-// that only the (chain, agent, client, index) index can serve it: with equalities, the planner
-// took the client index of migration 0017 on the unanalyzed tables of a backfill and read every
-// earlier feedback of the client per revocation (EXPLAIN: 366 rows each).
+// The feedback is named by equalities and also by a range of one key on (agent, client, index),
+// which only the (chain, agent, client, index) index can serve: with the equalities alone, the
+// planner took the client index of migration 0017 on the unanalyzed tables of a backfill and
+// read every earlier feedback of the client per revocation (EXPLAIN: 366 rows each); with the
+// range alone, it misjudged the range on analyzed tables.
 const qAppendRevocations = `
 WITH x AS (
     SELECT DISTINCT ON (f.tid) f.tid, r.block_number, r.tx_hash, r.log_index
@@ -350,7 +351,8 @@ WITH x AS (
          AS r(registry, agent_id, client, idx, block_number, tx_hash, log_index)
     CROSS JOIN LATERAL (
         SELECT f.ctid AS tid FROM erc8004_reputation f
-        WHERE f.chain_id = $1
+        WHERE f.chain_id = $1 AND f.agent_id = r.agent_id::numeric(78,0) AND f.client_address = r.client
+          AND f.feedback_index = r.idx
           AND (f.agent_id, f.client_address, f.feedback_index) >= (r.agent_id::numeric(78,0), r.client, r.idx)
           AND (f.agent_id, f.client_address, f.feedback_index) <= (r.agent_id::numeric(78,0), r.client, r.idx)
           AND f.registry = r.registry AND NOT f.is_revoked

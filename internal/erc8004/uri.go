@@ -61,13 +61,25 @@ func classifyDataURI(rest string) URIKind {
 	if comma < 0 {
 		return URIData
 	}
-	// Walk the ";"-separated header without allocating: media type first,
-	// then parameters.
-	header := rest[:comma]
+	base64, gzip := DataURIHeader(rest[:comma])
+	switch {
+	case base64 && gzip:
+		return URIDataGzipBase64
+	case base64:
+		return URIDataBase64
+	default:
+		return URIData
+	}
+}
+
+// DataURIHeader reads the header of a data: URI (the part between "data:" and the first comma,
+// RFC 2397): whether its payload is base64 and whether it is gzip-compressed, by media type
+// (application/gzip, application/x-gzip) or by one of the parameters seen on mainnet (enc=gzip,
+// encoding=gzip, compression=gzip). It does not allocate.
+func DataURIHeader(header string) (base64, gzip bool) {
 	mediaType, params, _ := strings.Cut(header, ";")
 	mediaType = strings.TrimSpace(mediaType)
-	gzip := strings.EqualFold(mediaType, "application/gzip") || strings.EqualFold(mediaType, "application/x-gzip")
-	base64 := false
+	gzip = strings.EqualFold(mediaType, "application/gzip") || strings.EqualFold(mediaType, "application/x-gzip")
 	for params != "" {
 		var p string
 		p, params, _ = strings.Cut(params, ";")
@@ -79,14 +91,7 @@ func classifyDataURI(rest string) URIKind {
 			gzip = true
 		}
 	}
-	switch {
-	case base64 && gzip:
-		return URIDataGzipBase64
-	case base64:
-		return URIDataBase64
-	default:
-		return URIData
-	}
+	return base64, gzip
 }
 
 // hasPrefixFold is strings.HasPrefix ignoring ASCII case.

@@ -9,6 +9,8 @@ import (
 	"io"
 	"net/url"
 	"strings"
+
+	"github.com/erc8004-indexer/erc8004-indexer/internal/erc8004"
 )
 
 // ErrMalformed is returned for a URI whose inline content cannot be decoded (bad base64, bad
@@ -27,21 +29,7 @@ func decodeDataURI(s string, limit int64) ([]byte, error) {
 	if !ok {
 		return nil, fmt.Errorf("%w: data URI without a comma", ErrMalformed)
 	}
-	mediaType, params, _ := strings.Cut(header, ";")
-	mediaType = strings.TrimSpace(mediaType)
-	isGzip := strings.EqualFold(mediaType, "application/gzip") || strings.EqualFold(mediaType, "application/x-gzip")
-	isBase64 := false
-	for params != "" {
-		var p string
-		p, params, _ = strings.Cut(params, ";")
-		p = strings.TrimSpace(p)
-		switch {
-		case strings.EqualFold(p, "base64"):
-			isBase64 = true
-		case strings.EqualFold(p, "enc=gzip"), strings.EqualFold(p, "encoding=gzip"), strings.EqualFold(p, "compression=gzip"):
-			isGzip = true
-		}
-	}
+	isBase64, isGzip := erc8004.DataURIHeader(header)
 	var raw []byte
 	if isBase64 {
 		// Some writers percent-encode the base64 text or wrap it; tolerate both, then accept
